@@ -1,0 +1,49 @@
+"""Where things live. Every path can be overridden by an environment variable so the
+same code runs on a laptop, in CI and on the province's server."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def _project_root() -> Path:
+    # src/cchc/settings.py -> repository root
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_root: Path
+    data_dir: Path
+    warehouse_path: Path
+    demo_province_code: str
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.project_root / "seeds"
+
+    @property
+    def reference_dir(self) -> Path:
+        """Generated reference tables (committed, loaded into the warehouse)."""
+        return self.seeds_dir / "reference"
+
+    @property
+    def sources_dir(self) -> Path:
+        """Curated inputs the reference builder reads (departments, procedure catalogue)."""
+        return self.seeds_dir / "sources"
+
+
+def load_settings() -> Settings:
+    root = Path(os.environ.get("CCHC_HOME", _project_root()))
+    data_dir = Path(os.environ.get("CCHC_DATA_DIR", root / "data"))
+    warehouse = Path(os.environ.get("CCHC_WAREHOUSE", data_dir / "warehouse" / "cchc.duckdb"))
+    return Settings(
+        project_root=root,
+        data_dir=data_dir,
+        warehouse_path=warehouse,
+        demo_province_code=os.environ.get("CCHC_PROVINCE_CODE", "42"),
+    )

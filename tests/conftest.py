@@ -1,0 +1,55 @@
+"""Shared fixtures: the project's settings and a real DuckDB warehouse loaded through the
+real command line, once per test session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cchc.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CCHC = [sys.executable, "-m", "cchc.cli"]
+
+
+def run_cchc(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [*CCHC, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"cchc {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory) -> Path:
+    """A DuckDB file with schema 'reference', loaded by `cchc reference load`."""
+    path = tmp_path_factory.mktemp("warehouse") / "cchc.duckdb"
+    run_cchc("reference", "load", "--warehouse", str(path))
+    return path
+
+
+@pytest.fixture()
+def sql(warehouse):
+    """Run a query read-only against the loaded warehouse; returns all rows."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+
+    def query(statement: str, *params):
+        return con.execute(statement, list(params)).fetchall()
+
+    yield query
+    con.close()
+
+
+def scalar(sql, statement: str, *params):
+    return sql(statement, *params)[0][0]
