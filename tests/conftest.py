@@ -53,3 +53,28 @@ def sql(warehouse):
 
 def scalar(sql, statement: str, *params):
     return sql(statement, *params)[0][0]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def oss_server_factory(tmp_path):
+    """Start real one-stop-shop API processes over a simulated database; stopped after the test."""
+    from cchc.sources.oss.process import OssServer
+
+    servers = []
+
+    def start(db: Path, **kwargs) -> OssServer:
+        server = OssServer(db, free_port(), log_file=tmp_path / f"oss-{len(servers)}.log", **kwargs).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

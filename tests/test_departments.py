@@ -32,3 +32,8 @@ def test_split_department_is_partial(sql):
     assert all(r[1] for r in rows)
     assert sql("SELECT successor_department_key, is_partial FROM reference.department_lineage "
                "WHERE predecessor_department_key = 'dept_legacy:SKHDT'") == [("dept_2025:STC", False)]
+
+
+def test_names_with_commas_are_whole(sql):
+    assert sql("SELECT name FROM reference.departments WHERE department_key = 'dept_2025:SVHTTDL'") == [
+        ("Sở Văn hóa, Thể thao và Du lịch",)]

@@ -32,6 +32,26 @@ class Settings:
         return self.seeds_dir / "reference"
 
     @property
+    def simulation_dir(self) -> Path:
+        """Where the simulator writes the source systems' data (one-stop-shop database,
+        file drops, manifest)."""
+        return self.data_dir / "sources"
+
+    @property
+    def drop_dir(self) -> Path:
+        """Drop folders the file extractors read: <drop_dir>/<source>/."""
+        return Path(os.environ.get("CCHC_DROP_DIR", self.simulation_dir / "drop"))
+
+    @property
+    def oss_db(self) -> Path:
+        return self.simulation_dir / "oss" / "oss.sqlite"
+
+    @property
+    def dlt_dir(self) -> Path:
+        """dlt's local pipeline working folder (its state is also kept in the warehouse)."""
+        return self.data_dir / "dlt"
+
+    @property
     def sources_dir(self) -> Path:
         """Curated inputs the reference builder reads (departments, procedure catalogue)."""
         return self.seeds_dir / "sources"

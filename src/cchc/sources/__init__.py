@@ -1,0 +1,1 @@
+"""Source systems run locally for the demo and the tests: the one-stop-shop service."""

@@ -1,0 +1,65 @@
+"""Run the one-stop-shop API as a separate process (the demo and the tests use it the way
+the pipeline uses a real system: over HTTP on localhost)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+
+class OssServer:
+    def __init__(self, db: Path, port: int, token: str = "demo-oss-token", admin_token: str = "demo-oss-admin",
+                 as_of: str | None = None, error_rate: float = 0.0, log_file: Path | None = None):
+        self.db, self.port, self.token, self.admin_token = db, port, token, admin_token
+        self.as_of, self.error_rate, self.log_file = as_of, error_rate, log_file
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> "OssServer":
+        command = [sys.executable, "-m", "cchc.cli", "oss", "serve", "--db", str(self.db),
+                   "--port", str(self.port), "--error-rate", str(self.error_rate)]
+        if self.as_of:
+            command += ["--as-of", self.as_of]
+        env = {**os.environ, "CCHC_OSS_TOKEN": self.token, "CCHC_OSS_ADMIN_TOKEN": self.admin_token}
+        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"one-stop-shop API exited with code {self.process.returncode}"
+                                   + (f"; see {self.log_file}" if self.log_file else ""))
+            try:
+                if requests.get(f"{self.url}/health", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise TimeoutError(f"one-stop-shop API did not answer on {self.url} within {timeout:.0f} s")
+
+    def admin(self, path: str, body: dict) -> dict:
+        response = requests.put(f"{self.url}/admin/{path}", json=body, timeout=120,
+                                headers={"Authorization": f"Bearer {self.admin_token}"})
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def __enter__(self) -> "OssServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
