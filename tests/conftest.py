@@ -20,7 +20,7 @@ CCHC = [sys.executable, "-m", "cchc.cli"]
 def run_cchc(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [*CCHC, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
     if check and result.returncode != 0:
         raise AssertionError(f"cchc {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result

@@ -1,31 +1,41 @@
-"""The main job on the embedded default, as `make demo` runs it."""
+"""The main job on the embedded default, as `make demo` runs it: reference data, simulated
+sources, the one-stop-shop API, extract-load into the raw layer."""
 
 from __future__ import annotations
 
+import re
+
 import duckdb
+import pytest
 
-from conftest import run_cchc
+from conftest import free_port, run_cchc
 
-
-def test_demo_loads_reference_data_and_reports_it(tmp_path):
-    warehouse = tmp_path / "cchc.duckdb"
-    result = run_cchc("demo", env={"CCHC_WAREHOUSE": str(warehouse)})
-    assert "Demo province 42 (Tỉnh Hà Tĩnh)" in result.stdout
-    assert "69 communes from 01/07/2025" in result.stdout
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        loaded = dict(con.execute("SELECT table_name, row_count FROM reference.load_manifest").fetchall())
-        for table, count in loaded.items():
-            assert f"{table:<22} {count:>8,} rows" in result.stdout
-        assert con.execute("SELECT count(*) FROM reference.admin_units").fetchone()[0] == loaded["admin_units"]
+pytestmark = pytest.mark.slow
 
 
-def test_demo_is_repeatable(tmp_path):
-    """Running the main job twice replaces the reference data, never duplicates it."""
-    warehouse = tmp_path / "cchc.duckdb"
-    env = {"CCHC_WAREHOUSE": str(warehouse)}
-    run_cchc("demo", env=env)
-    run_cchc("demo", env=env)
+def test_demo_loads_everything_and_a_second_run_adds_nothing(tmp_path):
+    env = {"CCHC_DATA_DIR": str(tmp_path / "data"), "CCHC_OSS_PORT": str(free_port())}
+    warehouse = tmp_path / "data" / "warehouse" / "cchc.duckdb"
+    first = run_cchc("demo", env=env).stdout
+    assert "Demo province 42 (Tỉnh Hà Tĩnh)" in first and "69 communes from 01/07/2025" in first
+    simulated = int(re.search(r"Simulated \S+: ([\d,]+) dossiers", first).group(1).replace(",", ""))
     with duckdb.connect(str(warehouse), read_only=True) as con:
         manifest = dict(con.execute("SELECT table_name, row_count FROM reference.load_manifest").fetchall())
-        actual = {t: con.execute(f"SELECT count(*) FROM reference.{t}").fetchone()[0] for t in manifest}
-    assert actual == manifest
+        for table, count in manifest.items():
+            assert f"{table:<22} {count:>8,} rows" in first
+        dossiers = con.execute("SELECT count(DISTINCT dossier_id) FROM raw_oss.dossiers").fetchone()[0]
+        files = dict(con.execute("SELECT source, sum(rows_loaded) FROM raw_meta.file_registry GROUP BY 1").fetchall())
+        quarantined = con.execute("SELECT count(*) FROM raw_meta.quarantine").fetchone()[0]
+    assert dossiers == simulated > 50_000
+    assert set(files) == {"treasury", "sipas", "par", "papi"} and all(files.values())
+    assert quarantined == 0  # the clean demo injects no faults
+    for source, rows in files.items():
+        assert re.search(rf"{source}: \d+ files loaded, 0 unchanged, 0 rejected; {rows:,} rows loaded, 0 quarantined",
+                         first)
+
+    second = run_cchc("demo", env=env).stdout
+    for source in files:
+        assert re.search(rf"{source}: 0 files loaded, \d+ unchanged, 0 rejected; 0 rows loaded", second)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT dossier_id) FROM raw_oss.dossiers").fetchone()[0] == dossiers
+        assert con.execute("SELECT count(*) FROM reference.load_manifest").fetchone()[0] == len(manifest)

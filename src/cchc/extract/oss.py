@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import dlt
 import pyarrow as pa
+from dlt.common.runtime.collector import LogCollector, TqdmCollector
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
@@ -58,7 +60,8 @@ class OssSettings:
         env = os.environ
         default = cls()
         return cls(
-            base_url=env.get("CCHC_OSS_URL", default.base_url),
+            # The demo's own API listens on CCHC_OSS_PORT.
+            base_url=env.get("CCHC_OSS_URL", f"http://127.0.0.1:{env.get('CCHC_OSS_PORT', '8765')}"),
             token=env.get("CCHC_OSS_TOKEN", default.token),
             overlap_days=float(env.get("CCHC_OSS_OVERLAP_DAYS", default.overlap_days)),
             page_size=int(env.get("CCHC_OSS_PAGE_SIZE", default.page_size)),
@@ -73,8 +76,10 @@ def _now_local() -> datetime:
     return datetime.now(ZoneInfo(TIME_ZONE)).replace(tzinfo=None, microsecond=0)
 
 
-def _schema(strings: tuple[str, ...], booleans: tuple[str, ...] = (), integers: tuple[str, ...] = ()) -> pa.Schema:
-    fields = [pa.field(n, pa.string()) for n in strings]
+def _schema(keys: tuple[str, ...], strings: tuple[str, ...], booleans: tuple[str, ...] = (),
+            integers: tuple[str, ...] = ()) -> pa.Schema:
+    # Primary-key columns are declared non-null, as dlt's schema has them.
+    fields = [pa.field(n, pa.string(), nullable=n not in keys) for n in strings]
     fields += [pa.field(n, pa.bool_()) for n in booleans] + [pa.field(n, pa.int64()) for n in integers]
     return pa.schema(fields + [pa.field("_source", pa.string()), pa.field("_page", pa.int64()),
                                pa.field("_extracted_at", pa.timestamp("s"))])
@@ -84,12 +89,15 @@ def _schema(strings: tuple[str, ...], booleans: tuple[str, ...] = (), integers: 
 # offset; staging types them.
 SCHEMAS = {
     "dossiers": _schema(
-        ("dossier_id", "unit_key", "procedure_code", "channel", "status", *DOSSIER_TIMESTAMPS,
+        ("dossier_id", "updated_at"), ("dossier_id", "unit_key", "procedure_code", "channel", "status", *DOSSIER_TIMESTAMPS,
          "applicant_name", "applicant_id_number", "applicant_phone"),
         booleans=("input_digitised", "reused_digitised_data", "output_digitised"), integers=("fee_amount",)),
-    "feedback": _schema(("feedback_id", "unit_key", "dossier_id", "topic", "status", "received_at", "due_at",
-                         "handled_at", "updated_at"), booleans=("is_satisfied",)),
-    "daily_counts": _schema(("unit_key", "day"), integers=("received", "received_online", "finished")),
+    "feedback": _schema(
+        ("feedback_id", "updated_at"),
+        ("feedback_id", "unit_key", "dossier_id", "topic", "status", "received_at", "due_at", "handled_at",
+         "updated_at"), booleans=("is_satisfied",)),
+    "daily_counts": _schema(("unit_key", "day"), ("unit_key", "day"),
+                            integers=("received", "received_online", "finished")),
 }
 
 
@@ -163,6 +171,9 @@ def extract_oss(warehouse_path: Path, pipelines_dir: Path, settings: OssSettings
     pipeline = dlt.pipeline(
         pipeline_name="cchc_oss", destination=dlt.destinations.duckdb(str(warehouse_path)),
         dataset_name=DATASET, pipelines_dir=str(pipelines_dir),
+        # Large loads show progress: a bar on a terminal, a log line every 30 s otherwise.
+        progress=TqdmCollector() if sys.stderr.isatty() else LogCollector(log_period=30, logger=log,
+                                                                           dump_system_stats=False),
     )
     info = pipeline.run(oss_source(settings, today), loader_file_format="parquet")
     rows = dict(pipeline.last_trace.last_normalize_info.row_counts) if pipeline.last_trace.last_normalize_info else {}
