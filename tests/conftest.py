@@ -78,3 +78,13 @@ def oss_server_factory(tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`cchc demo` run once into its own data folder (about 1.5 minutes): its environment,
+    its output and its warehouse file."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    env = {"CCHC_DATA_DIR": str(data), "CCHC_OSS_PORT": str(free_port())}
+    result = run_cchc("demo", env=env)
+    return env, result.stdout, data / "warehouse" / "cchc.duckdb"

@@ -8,15 +8,13 @@ import re
 import duckdb
 import pytest
 
-from conftest import free_port, run_cchc
+from conftest import run_cchc
 
 pytestmark = pytest.mark.slow
 
 
-def test_demo_loads_everything_and_a_second_run_adds_nothing(tmp_path):
-    env = {"CCHC_DATA_DIR": str(tmp_path / "data"), "CCHC_OSS_PORT": str(free_port())}
-    warehouse = tmp_path / "data" / "warehouse" / "cchc.duckdb"
-    first = run_cchc("demo", env=env).stdout
+def test_demo_loads_everything_and_a_second_run_adds_nothing(demo_run):
+    env, first, warehouse = demo_run
     assert "Demo province 42 (Tỉnh Hà Tĩnh)" in first and "69 communes from 01/07/2025" in first
     simulated = int(re.search(r"Simulated \S+: ([\d,]+) dossiers", first).group(1).replace(",", ""))
     with duckdb.connect(str(warehouse), read_only=True) as con:
