@@ -28,3 +28,64 @@
 {% macro default__format_date_vi(column) -%}
     strftime({{ column }}, '%d/%m/%Y')
 {%- endmacro %}
+
+{#- First day of the period of a date: grain 'month' or 'year'. -#}
+{% macro period_start(column, grain) -%}
+    {{ return(adapter.dispatch('period_start', 'cchc')(column, grain)) }}
+{%- endmacro %}
+
+{% macro default__period_start(column, grain) -%}
+    cast(date_trunc('{{ grain }}', {{ column }}) as date)
+{%- endmacro %}
+
+{#- First day of the next period. -#}
+{% macro period_end(period_start_column, grain) -%}
+    {{ return(adapter.dispatch('period_end', 'cchc')(period_start_column, grain)) }}
+{%- endmacro %}
+
+{% macro default__period_end(period_start_column, grain) -%}
+    cast({{ period_start_column }} + interval 1 {{ grain }} as date)
+{%- endmacro %}
+
+
+{#- The dossier KPI rates from the counts of mart_dossier_kpis (any grain). -#}
+{% macro dossier_kpi_rates() -%}
+    {{ pct('finished_early + finished_on_time', 'finished_total') }} as on_time_rate_a,
+    100.0 - {{ pct('finished_late + in_progress_overdue_at_end', 'received_total + carried_over') }} as on_time_rate_b,
+    {% if var('on_time_convention') == 'b' -%}
+    100.0 - {{ pct('finished_late + in_progress_overdue_at_end', 'received_total + carried_over') }}
+    {%- else -%}
+    {{ pct('finished_early + finished_on_time', 'finished_total') }}
+    {%- endif %} as on_time_rate,
+    {{ pct('received_toan_trinh + received_mot_phan', 'received_total') }} as online_share,
+    {{ pct('input_digitised', 'received_total') }} as input_digitisation_rate,
+    {{ pct('reused_digitised_data', 'received_total') }} as reuse_rate,
+    {{ pct('output_digitised', 'finished_total') }} as output_digitisation_rate,
+    {{ pct('paid_online', 'fee_bearing_received') }} as online_payment_rate
+{%- endmacro %}
+
+{#- The flows counted per period in int_dossier_kpis__flows: (column, date it is counted on,
+    condition). One list, so the flows model and the KPI mart cannot drift apart. -#}
+{% macro dossier_flow_measures() -%}
+    {{ return([
+    ('received_total', 'received_date', 'true'),
+    ('received_in_person', 'received_date', "channel_group = 'truc_tiep'"),
+    ('received_toan_trinh', 'received_date', "channel_group = 'toan_trinh'"),
+    ('received_mot_phan', 'received_date', "channel_group = 'mot_phan'"),
+    ('received_bcci', 'received_date', "channel_group = 'bcci'"),
+    ('input_digitised', 'received_date', 'is_input_digitised'),
+    ('reused_digitised_data', 'received_date', 'is_reused_digitised_data'),
+    ('fee_bearing_received', 'received_date', 'is_fee_bearing'),
+    ('paid_online', 'received_date', 'is_fee_bearing and is_paid_online'),
+    ('online_form_received', 'received_date', "online_form <> 'none'"),
+    ('finished_total', 'finished_date', 'true'),
+    ('finished_early', 'finished_date', "timeliness = 'early'"),
+    ('finished_on_time', 'finished_date', "timeliness = 'on_time'"),
+    ('finished_late', 'finished_date', "timeliness = 'late'"),
+    ('output_digitised', 'finished_date', 'is_output_digitised'),
+    ('finished_late_with_apology', 'finished_date', "timeliness = 'late' and has_apology_letter"),
+    ('rejected', 'rejected_date', 'true'),
+    ('withdrawn', 'withdrawn_date', 'true'),
+    ('apology_letters', 'apology_letter_date', 'true'),
+]) }}
+{%- endmacro %}

@@ -1,0 +1,5 @@
+{#- numerator ÷ denominator × 100 in DOUBLE, NULL when the denominator is 0: every rate in
+    the marts is a percentage at full precision (dashboards round for display). -#}
+{% macro pct(numerator, denominator) -%}
+    cast(({{ numerator }}) as double) * 100 / nullif(cast(({{ denominator }}) as double), 0)
+{%- endmacro %}

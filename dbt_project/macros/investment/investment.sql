@@ -1,0 +1,65 @@
+{#- Helpers of the public-investment disbursement marts (models/marts/investment). -#}
+
+{#- The month numbers 1..12 as a relation with one column, month_no: the spine the
+    per-project month ranges are cut from. Plain SQL, so it runs on any engine. -#}
+{% macro investment_month_numbers() -%}
+    {%- for m in range(1, 13) %}
+    select {{ m }} as month_no{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The last non-NULL value of column up to the current row of the window: carries a
+    project's plan and investor into a month it has no report for. -#}
+{% macro investment_carry_forward(column, partition_by, order_by) -%}
+    {{ return(adapter.dispatch('investment_carry_forward', 'cchc')(column, partition_by, order_by)) }}
+{%- endmacro %}
+
+{% macro default__investment_carry_forward(column, partition_by, order_by) -%}
+    last_value({{ column }} ignore nulls) over (
+        partition by {{ partition_by }} order by {{ order_by }}
+        rows between unbounded preceding and current row
+    )
+{%- endmacro %}
+
+{#- The disbursement target (%) of a province, peer group and year from the seed
+    indicator_targets: the most specific row wins (province-specific over national,
+    peer-group over 'all'). A relation with province_code, peer_group, year, target_pct
+    for the keys in keys_relation (columns province_code, peer_group, report_year). -#}
+{% macro disbursement_target_lookup(keys_relation) -%}
+    select province_code, peer_group, report_year, target_pct
+    from (
+        select
+            keys.province_code,
+            keys.peer_group,
+            keys.report_year,
+            targets.target_pct,
+            row_number() over (
+                partition by keys.province_code, keys.peer_group, keys.report_year
+                order by
+                    case when targets.province_code is null then 1 else 0 end,
+                    case when targets.peer_group = 'all' then 1 else 0 end,
+                    targets.year_from desc
+            ) as specificity_rank
+        from (select distinct province_code, peer_group, report_year from {{ keys_relation }}) as keys
+        inner join {{ ref('indicator_targets') }} as targets
+            on targets.indicator_code = '{{ var("disbursement_target_indicator_code", "disbursement_rate") }}'
+            and keys.report_year >= targets.year_from
+            and (targets.year_to is null or keys.report_year <= targets.year_to)
+            and (targets.peer_group = 'all' or targets.peer_group = keys.peer_group)
+            and (targets.province_code is null or targets.province_code = keys.province_code)
+    ) as ranked
+    where specificity_rank = 1
+{%- endmacro %}
+
+{#- The year-end projection columns shared by the investor and province marts: the
+    expected rate for the month on the province's curve, the December cumulative projected
+    from it, and the gaps to the target (percentage points). Needs target_pct,
+    expected_cumulative_share, disbursed_ytd_mvnd and plan_total_mvnd in scope. -#}
+{% macro investment_projection_columns() -%}
+        target_pct,
+        expected_cumulative_share * target_pct as expected_rate_pct,
+        cast(disbursed_ytd_mvnd as double) / nullif(expected_cumulative_share, 0) as projected_december_ytd_mvnd,
+        {{ pct('cast(disbursed_ytd_mvnd as double) / nullif(expected_cumulative_share, 0)', 'plan_total_mvnd') }} as projected_year_end_rate_pct,
+        target_pct - {{ pct('disbursed_ytd_mvnd', 'plan_total_mvnd') }} as gap_to_target_pct,
+        target_pct - {{ pct('cast(disbursed_ytd_mvnd as double) / nullif(expected_cumulative_share, 0)', 'plan_total_mvnd') }} as projected_gap_to_target_pct
+{%- endmacro %}
