@@ -89,3 +89,16 @@
     ('apology_letters', 'apology_letter_date', 'true'),
 ]) }}
 {%- endmacro %}
+
+{#- 1 January of a year given as a number. -#}
+{% macro year_start(year_column) -%}
+    cast(cast({{ year_column }} as varchar) || '-01-01' as date)
+{%- endmacro %}
+
+{#- First day of the period before: the previous month or year. -#}
+{% macro previous_period_start(period_start_column, period_type_column) -%}
+    case {{ period_type_column }}
+        when 'month' then cast({{ period_start_column }} - interval 1 month as date)
+        else cast({{ period_start_column }} - interval 1 year as date)
+    end
+{%- endmacro %}
