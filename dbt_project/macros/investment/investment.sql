@@ -63,3 +63,14 @@
         target_pct - {{ pct('disbursed_ytd_mvnd', 'plan_total_mvnd') }} as gap_to_target_pct,
         target_pct - {{ pct('cast(disbursed_ytd_mvnd as double) / nullif(expected_cumulative_share, 0)', 'plan_total_mvnd') }} as projected_gap_to_target_pct
 {%- endmacro %}
+
+{#- Plan, disbursement and the rates against both plans (million VND, %), shared by the
+    investor and province marts. -#}
+{% macro investment_amount_columns() -%}
+        plan_total_mvnd,
+        plan_pm_assigned_mvnd,
+        disbursed_in_month_mvnd,
+        disbursed_ytd_mvnd,
+        {{ pct('disbursed_ytd_mvnd', 'plan_total_mvnd') }} as disbursement_rate_pct,
+        {{ pct('disbursed_ytd_mvnd', 'plan_pm_assigned_mvnd') }} as disbursement_rate_pm_assigned_pct
+{%- endmacro %}
