@@ -4,6 +4,7 @@ real command line, once per test session."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,18 @@ def demo_run(tmp_path_factory):
     env = {"CCHC_DATA_DIR": str(data), "CCHC_OSS_PORT": str(free_port())}
     result = run_cchc("demo", env=env)
     return env, result.stdout, data / "warehouse" / "cchc.duckdb"
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(demo_run, tmp_path_factory) -> Path:
+    """A copy of the demo warehouse after a real `dbt build` of the whole project (about
+    a minute). Tests read it; a test that writes must copy it first."""
+    from cchc.transform import run_dbt
+
+    work = tmp_path_factory.mktemp("dbt")
+    warehouse = work / "cchc.duckdb"
+    shutil.copy(demo_run[2], warehouse)
+    result = run_dbt(load_settings(), ["build"], warehouse=warehouse, target_dir=work)
+    if result.returncode != 0 or result.failures:
+        raise AssertionError(f"dbt build failed: {result.failures[:10]}\n{result.stdout[-4000:]}")
+    return warehouse

@@ -86,6 +86,24 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if results.ok else 3
 
 
+def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from .transform import dbt_build
+
+    result = dbt_build(settings, warehouse=Path(args.warehouse) if args.warehouse else None,
+                       full_refresh=args.full_refresh, select=args.select)
+    print(result.summary())
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from .publish import publish
+
+    snapshot = publish(Path(args.warehouse) if args.warehouse else settings.warehouse_path,
+                       Path(args.serving_dir) if args.serving_dir else settings.serving_dir, label=args.label)
+    print(f"published {snapshot}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from .demo import run_demo
 
@@ -133,20 +151,34 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
     extract.set_defaults(handler=_cmd_extract)
 
+    build = commands.add_parser("build", help="dbt build of the whole warehouse project")
+    build.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
+    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    build.add_argument("--select", help="dbt node selection")
+    build.set_defaults(handler=_cmd_build)
+
+    publish = commands.add_parser("publish", help="publish the marts to the read-only serving database")
+    publish.add_argument("--warehouse", help="build DuckDB file (default: $CCHC_WAREHOUSE)")
+    publish.add_argument("--serving-dir", help="serving folder (default: $CCHC_SERVING_DIR or data/serving)")
+    publish.add_argument("--label", help="suffix of the snapshot's file name (e.g. the run id)")
+    publish.set_defaults(handler=_cmd_publish)
+
     demo = commands.add_parser("demo", help="run the main job on the embedded default")
     demo.set_defaults(handler=_cmd_demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .publish import PublishError
     from .reference.tables import ReferenceDataError
+    from .transform import DbtBuildError
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=os.environ.get("CCHC_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.handler(args, load_settings())
-    except (ReferenceDataError, ValueError, FileNotFoundError, RuntimeError, TimeoutError) as exc:
+    except (ReferenceDataError, DbtBuildError, PublishError, ValueError, FileNotFoundError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -52,6 +52,25 @@ class Settings:
         return self.data_dir / "dlt"
 
     @property
+    def dbt_project_dir(self) -> Path:
+        return self.project_root / "dbt_project"
+
+    @property
+    def serving_dir(self) -> Path:
+        """Published read-only snapshots of the marts (see cchc.publish)."""
+        return Path(os.environ.get("CCHC_SERVING_DIR", self.data_dir / "serving"))
+
+    @property
+    def serving_path(self) -> Path:
+        """What Superset and analysts open, read-only: a symbolic link to the current snapshot."""
+        return self.serving_dir / "cchc.duckdb"
+
+    @property
+    def quality_dir(self) -> Path:
+        """Great Expectations output: Data Docs and validation artefacts."""
+        return self.data_dir / "quality"
+
+    @property
     def sources_dir(self) -> Path:
         """Curated inputs the reference builder reads (departments, procedure catalogue)."""
         return self.seeds_dir / "sources"
