@@ -9,7 +9,7 @@ PIPELINE := $(VENV)/pipeline/bin
 UV := $(VENV)/tools/bin/uv
 LOCK := $(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock"
 
-.PHONY: demo test envs lock reference
+.PHONY: demo test envs lock reference bench
 
 demo:
 	scripts/bootstrap.sh pipeline superset
@@ -31,3 +31,10 @@ lock:
 reference:
 	scripts/bootstrap.sh pipeline
 	$(PIPELINE)/cchc reference build
+
+# Benchmark a named scale (ci, province, national; see bench/README.md): results go to
+# bench/results/<date>.json and .md.
+SCALE ?= ci
+bench:
+	scripts/bootstrap.sh pipeline
+	$(PIPELINE)/cchc bench $(SCALE)

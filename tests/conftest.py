@@ -86,7 +86,7 @@ def demo_run(tmp_path_factory):
     """`cchc demo` run once into its own data folder (about 1.5 minutes): its environment,
     its output and its warehouse file."""
     data = tmp_path_factory.mktemp("demo") / "data"
-    env = {"CCHC_DATA_DIR": str(data), "CCHC_OSS_PORT": str(free_port())}
+    env = {"CCHC_DATA_DIR": str(data), "CCHC_OSS_PORT": str(free_port()), "CCHC_AIRFLOW_PORT": str(free_port())}
     result = run_cchc("demo", env=env)
     return env, result.stdout, data / "warehouse" / "cchc.duckdb"
 
@@ -104,3 +104,79 @@ def built_warehouse(demo_run, tmp_path_factory) -> Path:
     if result.returncode != 0 or result.failures:
         raise AssertionError(f"dbt build failed: {result.failures[:10]}\n{result.stdout[-4000:]}")
     return warehouse
+
+
+class AlertReceivers:
+    """A real SMTP server (aiosmtpd) and a real HTTP webhook receiver on random local
+    ports, with what they received; `env` points cchc.alerts at them."""
+
+    def __init__(self):
+        self.emails: list = []
+        self.posts: list[dict] = []
+        self.env: dict[str, str] = {}
+
+
+@pytest.fixture()
+def alert_receivers():
+    import email
+    import json
+    import threading
+    from email import policy
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from aiosmtpd.controller import Controller
+
+    receivers = AlertReceivers()
+
+    class Mailbox:
+        async def handle_DATA(self, server, session, envelope):
+            receivers.emails.append(email.message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    class Webhook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            receivers.posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    smtp = Controller(Mailbox(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    receivers.env = {"CCHC_ALERT_SMTP_HOST": "127.0.0.1", "CCHC_ALERT_SMTP_PORT": str(smtp.port),
+                     "CCHC_ALERT_FROM": "pipeline@cchc.test", "CCHC_ALERT_EMAIL_TO": "ops@cchc.test,lead@cchc.test",
+                     "CCHC_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{http.server_address[1]}/hook"}
+    yield receivers
+    http.shutdown()
+    http.server_close()
+    smtp.stop()
+
+
+@pytest.fixture(scope="session")
+def published_serving(built_warehouse, tmp_path_factory) -> Path:
+    """A serving folder published (cchc.publish) from a copy of the built warehouse after a
+    real validation run (so `quality.validation_results` exists); returns the serving link."""
+    from cchc.publish import publish
+    from cchc.quality import run_validations
+
+    work = tmp_path_factory.mktemp("serving")
+    warehouse = work / "build.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    run_validations(load_settings(), warehouse, run_id="test")
+    publish(warehouse, work / "serving")
+    return work / "serving" / "cchc.duckdb"
+
+
+@pytest.fixture(scope="session")
+def superset_server(published_serving, tmp_path_factory):
+    """A real Superset (gunicorn) on a random port over the published serving database, with
+    its own metadata; started once per session (about 1.5 minutes)."""
+    from cchc.bi.server import SupersetServer
+
+    server = SupersetServer(load_settings(), port=free_port(), serving_path=published_serving,
+                            home=tmp_path_factory.mktemp("superset")).start()
+    yield server
+    server.stop()

@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from .settings import Settings, load_settings
+from .settings import TIME_ZONE, Settings, load_settings
 
 OPENAPI_PATH = "docs/sources/oss-openapi.json"
 
@@ -104,6 +106,121 @@ def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# Exit status of `cchc validate` when a critical expectation failed: publishing must not go on.
+EXIT_CRITICAL = 4
+
+
+def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from .quality import run_validations
+
+    report = run_validations(settings, Path(args.warehouse) if args.warehouse else None, run_id=args.run_id,
+                             as_of=date.fromisoformat(args.as_of) if args.as_of else None)
+    print(report.alert_text_vi())
+    print(f"{report.results_written} results appended to quality.validation_results; Data Docs: {report.data_docs_path}")
+    return 0 if report.ok_to_publish else EXIT_CRITICAL
+
+
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from .bench.harness import RESULTS_DIR, run_scale
+
+    steps = {"floor", "pandas"} - set(args.skip or [])
+    for scale in args.scale:
+        run_scale(scale, work_root=Path(args.work_root), results_dir=Path(args.results_dir or RESULTS_DIR),
+                  steps=steps, keep_data=args.keep_data, timeout=args.step_timeout,
+                  base_warehouse=Path(args.base_warehouse) if args.base_warehouse else None,
+                  dossiers=args.dossiers)
+    print(f"results in {args.results_dir or RESULTS_DIR}")
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from .dbt_docs import DocsServer, generate_docs
+
+    if args.action == "generate":
+        print(f"wrote {generate_docs(settings, warehouse=Path(args.warehouse) if args.warehouse else None)}")
+        return 0
+    server = DocsServer(settings.dbt_docs_dir, args.port).start()
+    print(f"dbt docs: {server.url} (Ctrl+C to stop)")
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+def _cmd_superset(args: argparse.Namespace, settings: Settings) -> int:
+    from .bi.bundle import bundle_files, read_bundle, write_bundle
+    from .bi.server import SupersetServer
+
+    bundle_dir = settings.project_root / "superset" / "bundle"
+    if args.action == "bundle":
+        if args.check:
+            if read_bundle(bundle_dir) != bundle_files():
+                print("superset/bundle is out of date with cchc.bi.bundle; run `cchc superset bundle`", file=sys.stderr)
+                return 1
+            print("superset/bundle is up to date")
+            return 0
+        print(f"wrote {len(write_bundle(bundle_dir))} files to {bundle_dir}")
+        return 0
+    server = SupersetServer(settings, port=args.port)
+    if args.action == "provision":
+        server.provision()
+        print(f"Superset metadata ready in {server.home}")
+        return 0
+    server.start()
+    print(f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD; demo users lanhdao, donvi, phantich, "
+          "chatluong / $CCHC_SUPERSET_DEMO_PASSWORD); Ctrl+C to stop")
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _cmd_airflow(args: argparse.Namespace, settings: Settings) -> int:
+    from .orchestration import runtime
+
+    if args.action == "env":
+        for name, value in runtime.airflow_env(settings, args.port).items():
+            if name.startswith(("AIRFLOW", "CCHC_")):
+                print(f"export {name}={shlex.quote(value)}")
+        return 0
+    runtime.init_airflow(settings)
+    if args.action == "init":
+        print(f"Airflow ready in {settings.airflow_home} (pool {runtime.WRITER_POOL})")
+        return 0
+    if args.action == "test":
+        result = runtime.dags_test(settings, args.date)
+        print(result.output[-6000:])
+        print(f"{runtime.DAG_ID} {args.date}: run {result.run_id} {result.state or 'did not finish'}")
+        return 0 if result.state == "success" else 4
+    services = runtime.AirflowServices(settings, args.port).start()
+    print(f"Airflow: {services.url} (admin / $CCHC_AIRFLOW_PASSWORD, demo default '{runtime.DEFAULT_PASSWORD}'); "
+          "Ctrl+C to stop")
+    services.serve_until_interrupted()
+    return 0
+
+
+def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    from .extract.oss import OssSettings
+    from .orchestration.reconcile import reconcile_counts
+
+    report = reconcile_counts(Path(args.warehouse) if args.warehouse else settings.warehouse_path,
+                              date.fromisoformat(args.date) if args.date else datetime.now(ZoneInfo(TIME_ZONE)).date(),
+                              args.days or OssSettings.from_env().reconcile_days)
+    print(report.text_vi())
+    return 0 if report.ok else 5
+
+
+def _cmd_exposures(args: argparse.Namespace, settings: Settings) -> int:
+    from .bi.exposures import write_exposures
+
+    print(f"wrote {write_exposures(settings.project_root)}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from .demo import run_demo
 
@@ -163,8 +280,68 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--label", help="suffix of the snapshot's file name (e.g. the run id)")
     publish.set_defaults(handler=_cmd_publish)
 
+    validate = commands.add_parser("validate", help="data-quality suites (Great Expectations); exit 4 on a critical failure")
+    validate.add_argument("--warehouse", help="build DuckDB file (default: $CCHC_WAREHOUSE)")
+    validate.add_argument("--run-id", default="manual", help="run id recorded with the results")
+    validate.add_argument("--as-of", help="validation day YYYY-MM-DD (default: today, Asia/Ho_Chi_Minh)")
+    validate.set_defaults(handler=_cmd_validate)
+
+    docs = commands.add_parser("docs", help="the data dictionary (dbt docs)").add_subparsers(
+        dest="action", required=True)
+    docs_generate = docs.add_parser("generate", help="generate the static dbt docs page (data/dbt_docs)")
+    docs_generate.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
+    docs_generate.set_defaults(handler=_cmd_docs)
+    docs_serve = docs.add_parser("serve", help="serve the generated page on localhost")
+    docs_serve.add_argument("--port", type=int, default=int(os.environ.get("CCHC_DOCS_PORT", "8081")))
+    docs_serve.set_defaults(handler=_cmd_docs)
+
+    superset = commands.add_parser("superset", help="the dashboards (Apache Superset)").add_subparsers(
+        dest="action", required=True)
+    superset_bundle = superset.add_parser("bundle", help="write superset/bundle/ from cchc.bi.bundle")
+    superset_bundle.add_argument("--check", action="store_true", help="fail if superset/bundle/ is out of date")
+    superset_bundle.set_defaults(handler=_cmd_superset)
+    for action, text in (("provision", "migrate metadata, import the bundle, roles, users, RLS (no server)"),
+                         ("serve", "provision, then serve Superset until Ctrl+C")):
+        sub = superset.add_parser(action, help=text)
+        sub.add_argument("--port", type=int, default=int(os.environ.get("CCHC_SUPERSET_PORT", "8088")))
+        sub.set_defaults(handler=_cmd_superset)
+
+    exposures = commands.add_parser("exposures", help="write dbt exposures for the Superset dashboards")
+    exposures.set_defaults(handler=_cmd_exposures)
+
     demo = commands.add_parser("demo", help="run the main job on the embedded default")
     demo.set_defaults(handler=_cmd_demo)
+
+    airflow = commands.add_parser("airflow", help="the nightly pipeline (Apache Airflow)").add_subparsers(
+        dest="action", required=True)
+    for action, text in (("init", "metadata database, admin password, warehouse-writer pool (idempotent)"),
+                         ("serve", "init, then API server/UI, scheduler and DAG processor until Ctrl+C"),
+                         ("test", "init, then one whole run of cchc_nightly in this process (airflow dags test)"),
+                         ("env", "print the environment for running the `airflow` command on this data folder")):
+        sub = airflow.add_parser(action, help=text)
+        sub.add_argument("--port", type=int, default=int(os.environ.get("CCHC_AIRFLOW_PORT", "8080")))
+        if action == "test":
+            sub.add_argument("--date", default=datetime.now(ZoneInfo(TIME_ZONE)).replace(microsecond=0).isoformat(),
+                             help="logical date, ISO 8601 (default: now)")
+        sub.set_defaults(handler=_cmd_airflow)
+
+    reconcile = commands.add_parser(
+        "reconcile", help="extracted dossiers per unit and day against the source's daily counts; exit 5 on a mismatch")
+    reconcile.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
+    reconcile.add_argument("--date", help="the run's day, YYYY-MM-DD (default today): checks the days before it")
+    reconcile.add_argument("--days", type=int, help="window (default $CCHC_OSS_RECONCILE_DAYS, 35)")
+    reconcile.set_defaults(handler=_cmd_reconcile)
+
+    bench = commands.add_parser("bench", help="benchmark a named scale (bench/README.md)")
+    bench.add_argument("scale", nargs="+", choices=["ci", "province", "national"])
+    bench.add_argument("--work-root", default="/tmp", help="generated data and warehouse go to <work-root>/bench-<scale>")
+    bench.add_argument("--results-dir", help="default: bench/results")
+    bench.add_argument("--skip", action="append", choices=["floor", "pandas"], help="leave out a comparison")
+    bench.add_argument("--keep-data", action="store_true", help="keep the generated files and warehouse")
+    bench.add_argument("--base-warehouse", help="warehouse with the reference data, copied (default: $CCHC_WAREHOUSE)")
+    bench.add_argument("--dossiers", type=int, help="override the scale's volume (recorded in the results)")
+    bench.add_argument("--step-timeout", type=int, default=4 * 3600, help="seconds before a step is killed")
+    bench.set_defaults(handler=_cmd_bench)
     return parser
 
 

@@ -2,9 +2,11 @@
 
 Loads the reference data, simulates the demo province's source systems (Hà Tĩnh,
 2022-01-01 to yesterday), starts the one-stop-shop API on localhost, extracts every source
-into the raw layer and reports what was loaded and quarantined. On a terminal the API keeps
-serving until Ctrl+C; otherwise (CI, scripts) it stops when the load is done. The nightly
-pipeline, dbt docs and the dashboards join it as they land.
+into the raw layer and reports what was loaded and quarantined; then starts Airflow on
+localhost (CCHC_AIRFLOW_PORT, default 8080; login admin / CCHC_AIRFLOW_PASSWORD) and runs
+the nightly DAG once (dbt build, validation, publication), waiting until it is green. On a
+terminal the services keep serving until Ctrl+C; otherwise (CI, scripts) they stop when the
+run is done. dbt docs and the dashboards join it as they land.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import time
 import duckdb
 import requests
 
+from .alerts import describe_channels
 from .extract.run import extract
+from .orchestration.nightly import DAG_ID, run_url
+from .orchestration.runtime import DEFAULT_PASSWORD, AirflowServices, init_airflow
 from .reference.load import load_reference
 from .settings import Settings
 from .simulator.config import preset
@@ -50,11 +55,15 @@ def run_demo(settings: Settings) -> int:
     server.start()
     results = None
     print(f"One-stop-shop API: {server.url}/docs (token: $CCHC_OSS_TOKEN, demo default 'demo-oss-token')")
+    airflow = None
+    run_state = None
     try:
         results = extract(settings, "all")
         print("Raw layer:")
         for line in results.report_lines():
             print(f"  {line}")
+        airflow = _start_airflow(settings)
+        run_state = _first_nightly_run(settings, airflow)
         if sys.stdin.isatty() and not os.environ.get("CI"):
             print("Serving; press Ctrl+C to stop.")
             while True:
@@ -62,18 +71,52 @@ def run_demo(settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if airflow:
+            airflow.stop()
         server.stop()
-    return 0 if results and results.ok else 3
+    if not (results and results.ok):
+        return 3
+    return 0 if run_state in (None, "success") else 4
+
+
+def _start_airflow(settings: Settings) -> AirflowServices:
+    """Airflow's API server (UI with login), scheduler and DAG processor; SQLite metadata."""
+    port = int(os.environ.get("CCHC_AIRFLOW_PORT", "8080"))
+    _refuse_busy_port(f"http://127.0.0.1:{port}/api/v2/monitor/health", port, "CCHC_AIRFLOW_PORT")
+    init_airflow(settings)
+    return AirflowServices(settings, port).start()
+
+
+def _first_nightly_run(settings: Settings, airflow: AirflowServices) -> str:
+    """Log in, run the nightly DAG once (extract, reconcile, dbt build, validate, publish)
+    and wait for it; returns the run's state."""
+    password_hint = ("$CCHC_AIRFLOW_PASSWORD" if os.environ.get("CCHC_AIRFLOW_PASSWORD")
+                     else f"demo default '{DEFAULT_PASSWORD}', set CCHC_AIRFLOW_PASSWORD to change it")
+    print(f"Airflow: {airflow.url} (login admin / {password_hint})")
+    print(f"Alerts: {describe_channels()}")
+    token = airflow.token()
+    run_id = airflow.trigger(token)
+    print(f"Nightly pipeline {DAG_ID}: run {run_id} triggered; waiting for it "
+          "(extract, reconcile, dbt build, validate, publish) ...", flush=True)
+    state = airflow.wait(token, run_id)
+    print(f"Nightly pipeline {DAG_ID}: run {run_id} {state.upper()} "
+          f"({run_url(airflow.url, DAG_ID, run_id)})")
+    if state == "success":
+        print(f"Serving database (read-only snapshot of the marts): {settings.serving_path}")
+    return state
 
 
 def _check_port_free(server: OssServer) -> None:
     """A demo API left running by an earlier `make demo` serves the old data: refuse clearly."""
+    _refuse_busy_port(f"{server.url}/health", server.port, "CCHC_OSS_PORT")
+
+
+def _refuse_busy_port(url: str, port: int, variable: str) -> None:
     try:
-        requests.get(f"{server.url}/health", timeout=1)
+        requests.get(url, timeout=1)
     except requests.RequestException:
         return
-    raise RuntimeError(f"port {server.port} is already in use (an earlier demo still running?); "
-                       "stop it or set CCHC_OSS_PORT")
+    raise RuntimeError(f"port {port} is already in use (an earlier demo still running?); stop it or set {variable}")
 
 
 DEMO_PROVINCE_SUMMARY = """

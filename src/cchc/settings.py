@@ -66,9 +66,34 @@ class Settings:
         return self.serving_dir / "cchc.duckdb"
 
     @property
+    def dbt_docs_dir(self) -> Path:
+        """The generated dbt documentation site (data dictionary), served by the demo."""
+        return self.data_dir / "dbt_docs"
+
+    @property
     def quality_dir(self) -> Path:
         """Great Expectations output: Data Docs and validation artefacts."""
         return self.data_dir / "quality"
+
+    @property
+    def superset_home(self) -> Path:
+        """Superset's SQLite metadata (users, roles, imported dashboards) and its log."""
+        return Path(os.environ.get("CCHC_SUPERSET_HOME", self.data_dir / "superset"))
+
+    @property
+    def airflow_home(self) -> Path:
+        """AIRFLOW_HOME of the nightly pipeline: configuration, SQLite metadata, logs."""
+        return Path(os.environ.get("CCHC_AIRFLOW_HOME", self.data_dir / "airflow"))
+
+    @property
+    def task_retries(self) -> int:
+        """Retries of the nightly pipeline's tasks (transient source errors)."""
+        return int(os.environ.get("CCHC_TASK_RETRIES", "3"))
+
+    @property
+    def retry_delay_seconds(self) -> float:
+        """First retry delay; doubled at each retry (exponential backoff), at most 30 min."""
+        return float(os.environ.get("CCHC_RETRY_DELAY_SECONDS", "300"))
 
     @property
     def sources_dir(self) -> Path:

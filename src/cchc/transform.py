@@ -30,7 +30,7 @@ class DbtResult:
     @property
     def failures(self) -> list[tuple[str, str, str]]:
         return [(r["unique_id"], r["status"], (r.get("message") or "").strip())
-                for r in self.results if r["status"] not in ("success", "pass", "skipped")]
+                for r in self.results if r["status"] not in ("success", "pass", "skipped", "no-op")]
 
     @property
     def ok(self) -> bool:

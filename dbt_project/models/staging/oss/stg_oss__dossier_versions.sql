@@ -1,10 +1,24 @@
 {#- Every version of every dossier the extraction saw (one row per dossier_id ×
     updated_at), typed and without personal data: the audit trail for late changes and
-    status corrections. stg_oss__dossiers keeps the latest of them. -#}
+    status corrections. stg_oss__dossiers keeps the latest of them.
+    Incremental: the dossiers with a version extracted since the last build get all their
+    raw versions re-read, renumbered and replaced (macro changed_since_last_build). -#}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='dossier_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 
 with source as (
 
     select * from {{ source('oss', 'dossiers') }}
+    {% if is_incremental() -%}
+    where {{ changed_since_last_build('dossier_id', 'extracted_at') }}
+    {%- endif %}
 
 ),
 

@@ -1,0 +1,16 @@
+-- Per unit × day of the reconciliation window (the days the nightly extraction re-reads,
+-- up to the day before as_of): the source's daily counts against the extracted dossiers.
+select
+    counts.unit_key,
+    units.unit_name,
+    counts.count_date,
+    counts.source_received,
+    counts.extracted_received,
+    counts.extracted_received - counts.source_received as received_difference,
+    counts.source_finished,
+    counts.extracted_finished,
+    counts.extracted_finished - counts.source_finished as finished_difference
+from intermediate.int_quality__unit_day_counts as counts
+left join marts.dim_unit as units on counts.unit_key = units.unit_key
+where counts.count_date >= $as_of - $reconcile_days and counts.count_date < $as_of
+order by counts.unit_key, counts.count_date

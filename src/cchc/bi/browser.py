@@ -1,0 +1,117 @@
+"""Open a dashboard in headless Chromium as a given user, wait until every chart has
+rendered, fail on a chart error, and save a screenshot.
+
+Runs in the Superset environment (selenium lives there), e.g.
+
+    .venv/superset/bin/python -m cchc.bi.browser --url http://127.0.0.1:8088 \
+        --user lanhdao --password demo-cchc --dashboard cchc-xep-hang --out ranking.png
+
+Prints one JSON line: {"charts": N, "rendered": N, "errors": [...], "screenshot": path}; exits
+1 when a chart failed or did not render in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHART = ".dashboard-component-chart-holder"
+# What a chart draws when it has rendered: ECharts/deck.gl canvas, an SVG, a table, a big number.
+RENDERED = "canvas, svg, table, .header-line, .superset-legacy-chart-table"
+ERRORS = "[data-test='error-message'], .ant-alert-error, .alert-danger"
+LOADING = "[data-test='loading-indicator'], .loading"
+
+
+def driver(width: int, height: int) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                f"--window-size={width},{height}", "--lang=vi-VN", "--force-device-scale-factor=1"):
+        options.add_argument(arg)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium:
+        options.binary_location = chromium
+    chromedriver = shutil.which("chromedriver")
+    return webdriver.Chrome(options=options, service=Service(chromedriver) if chromedriver else None)
+
+
+def chart_states(browser: webdriver.Chrome) -> tuple[int, int, list[str], int]:
+    holders = browser.find_elements(By.CSS_SELECTOR, CHART)
+    rendered, errors, loading = 0, [], 0
+    for holder in holders:
+        if holder.find_elements(By.CSS_SELECTOR, ERRORS):
+            errors.append(holder.text.strip()[:300])
+        elif holder.find_elements(By.CSS_SELECTOR, LOADING):
+            loading += 1
+        elif holder.find_elements(By.CSS_SELECTOR, RENDERED):
+            rendered += 1
+    return len(holders), rendered, errors, loading
+
+
+def capture(url: str, user: str, password: str, dashboard: str, out: str, *, expected: int | None,
+            timeout: float, width: int, height: int) -> dict:
+    browser = driver(width, height)
+    try:
+        wait = WebDriverWait(browser, timeout)
+        browser.get(f"{url}/login/")
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input#username, input[name=username]")))
+        browser.find_element(By.CSS_SELECTOR, "input#username, input[name=username]").send_keys(user)
+        password_box = browser.find_element(By.CSS_SELECTOR, "input#password, input[name=password]")
+        password_box.send_keys(password)
+        password_box.submit() if password_box.get_attribute("form") else None
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click() \
+            if "/login" in browser.current_url and browser.find_elements(By.CSS_SELECTOR, "button[type=submit], input[type=submit]") else None
+        wait.until(lambda b: "/login" not in b.current_url)
+        browser.get(f"{url}/superset/dashboard/{dashboard}/?standalone=1")
+        deadline = time.monotonic() + timeout
+        state = (0, 0, [], 0)
+        while time.monotonic() < deadline:
+            state = chart_states(browser)
+            total, rendered, errors, loading = state
+            if errors or (total and (expected is None or total >= expected) and rendered == total):
+                break
+            time.sleep(1)
+        time.sleep(1.5)  # let animations (ECharts) settle before the picture
+        browser.save_screenshot(out)
+        total, rendered, errors, loading = state
+        return {"charts": total, "rendered": rendered, "loading": loading, "errors": errors, "screenshot": out,
+                "title": browser.title}
+    except TimeoutException as exc:
+        browser.save_screenshot(out)
+        return {"charts": 0, "rendered": 0, "loading": 0, "errors": [f"timeout: {exc.msg}"], "screenshot": out,
+                "url": browser.current_url}
+    finally:
+        browser.quit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--dashboard", required=True, help="slug or id")
+    parser.add_argument("--out", required=True, help="PNG file")
+    parser.add_argument("--expected-charts", type=int)
+    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--width", type=int, default=1600)
+    parser.add_argument("--height", type=int, default=1800)
+    args = parser.parse_args(argv)
+    result = capture(args.url, args.user, args.password, args.dashboard, args.out, expected=args.expected_charts,
+                     timeout=args.timeout, width=args.width, height=args.height)
+    print(json.dumps(result, ensure_ascii=False))
+    ok = not result["errors"] and result["charts"] and result["rendered"] == result["charts"] and \
+        (args.expected_charts is None or result["charts"] == args.expected_charts)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Provision a Superset instance: import the bundle, then roles, demo users and row-level
+security. Runs INSIDE the Superset environment (``.venv/superset``), started by
+``cchc.bi.server`` as ``python -m cchc.bi.provision`` with ``src`` on PYTHONPATH; it needs
+only Superset and this package's ``bundle`` module (standard library + PyYAML).
+
+Everything is idempotent: the import overwrites objects with the same UUIDs, roles get
+their permissions replaced, users their roles and passwords, RLS filters their clause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from cchc.bi.bundle import DATABASE_NAME, DATASETS, database_uri, read_bundle, stable_uuid
+
+ROLE_LEADERSHIP = "CCHC Lãnh đạo"
+ROLE_ANALYST = "CCHC Phân tích"
+ROLE_QUALITY = "CCHC Vận hành chất lượng dữ liệu"
+UNIT_ROLE_PREFIX = "CCHC Đơn vị "
+DEMO_UNIT_KEY = "2025:18073"  # Phường Thành Sen, the demo province's busiest commune
+QUALITY_DATASETS = ("cchc_quality_results",)
+PUBLIC_DATASETS = ("cchc_papi",)  # national survey results: every role may read them
+
+
+def demo_users(password: str) -> dict[str, tuple[str, str, list[str]]]:
+    """username -> (first name, last name, roles). One user per role."""
+    return {
+        "lanhdao": ("Lãnh đạo", "UBND tỉnh", ["Gamma", ROLE_LEADERSHIP]),
+        "donvi": ("Cán bộ", "Phường Thành Sen", ["Gamma", unit_role_name(DEMO_UNIT_KEY)]),
+        "phantich": ("Chuyên viên", "phân tích", ["Gamma", "sql_lab", ROLE_ANALYST]),
+        "chatluong": ("Cán bộ", "vận hành dữ liệu", ["Gamma", ROLE_QUALITY]),
+    }
+
+
+def unit_role_name(unit_key: str) -> str:
+    return f"{UNIT_ROLE_PREFIX}{unit_key}"
+
+
+def import_bundle(bundle_dir: Path, serving_path: Path) -> None:
+    from superset.commands.importers.v1.assets import ImportAssetsCommand
+
+    contents = read_bundle(bundle_dir)
+    db_file = next(k for k in contents if k.startswith("databases/"))
+    import yaml
+
+    database = yaml.safe_load(contents[db_file])
+    database["sqlalchemy_uri"] = database_uri(serving_path)
+    contents[db_file] = yaml.safe_dump(database, allow_unicode=True, sort_keys=False)
+    ImportAssetsCommand(contents).run()
+
+
+def _grant(role, perms) -> None:  # type: ignore[no-untyped-def]
+    role.permissions = list(perms)
+
+
+def ensure_admin(password: str):  # type: ignore[no-untyped-def]
+    from superset import db, security_manager as sm
+
+    _ensure_user(sm, "admin", "Quản trị", "hệ thống", ["Admin"], password)
+    db.session.commit()
+    return sm.find_user(username="admin")
+
+
+def provision_access(demo_password: str, unit_keys: list[str]) -> None:
+    from superset import db, security_manager as sm
+    from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
+    from superset.models.core import Database
+
+    database = db.session.query(Database).filter_by(uuid=stable_uuid("database", DATABASE_NAME)).one()
+    datasets = {t.table_name: t for t in db.session.query(SqlaTable).filter_by(database_id=database.id)}
+    missing = [d.name for d in DATASETS if d.name not in datasets]
+    if missing:
+        raise RuntimeError(f"bundle import did not create datasets: {', '.join(missing)}")
+
+    def ds_perm(name: str):  # type: ignore[no-untyped-def]
+        return sm.add_permission_view_menu("datasource_access", datasets[name].perm)
+
+    def role(name: str):  # type: ignore[no-untyped-def]
+        return sm.find_role(name) or sm.add_role(name)
+
+    _grant(role(ROLE_LEADERSHIP), [ds_perm(d.name) for d in DATASETS])
+    _grant(role(ROLE_ANALYST), [sm.add_permission_view_menu("database_access", database.perm)])
+    _grant(role(ROLE_QUALITY), [ds_perm(n) for n in QUALITY_DATASETS + PUBLIC_DATASETS])
+    scoped = [datasets[d.name] for d in DATASETS if d.unit_scoped]
+    for unit_key in unit_keys:
+        unit_role = role(unit_role_name(unit_key))
+        _grant(unit_role, [ds_perm(t.table_name) for t in scoped] + [ds_perm(n) for n in PUBLIC_DATASETS])
+        name = f"CCHC RLS {unit_key}"
+        rls = db.session.query(RowLevelSecurityFilter).filter_by(name=name).one_or_none()
+        if rls is None:
+            rls = RowLevelSecurityFilter(name=name)
+            db.session.add(rls)
+        rls.description = f"Người dùng của đơn vị {unit_key} chỉ thấy dòng của đơn vị mình"
+        rls.filter_type = "Regular"
+        rls.group_key = "unit"
+        rls.clause = "unit_key = '{}'".format(unit_key.replace("'", "''"))
+        rls.roles = [unit_role]
+        rls.tables = scoped
+
+    for username, (first, last, roles) in demo_users(demo_password).items():
+        _ensure_user(sm, username, first, last, roles, demo_password)
+    db.session.commit()
+
+
+def _ensure_user(sm, username, first, last, role_names, password) -> None:  # type: ignore[no-untyped-def]
+    from werkzeug.security import generate_password_hash
+
+    roles = [sm.find_role(r) for r in role_names]
+    if None in roles:
+        raise RuntimeError(f"missing role for {username}: {role_names}; did `superset init` run?")
+    user = sm.find_user(username=username)
+    if user is None:
+        sm.add_user(username, first, last, f"{username}@cchc.local", roles, password)
+    else:
+        user.roles = roles
+        user.password = generate_password_hash(password)
+        user.active = True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Import the CCHC bundle and create roles, users and RLS")
+    parser.add_argument("--bundle", required=True, type=Path)
+    parser.add_argument("--serving", required=True, type=Path)
+    parser.add_argument("--skip-access", action="store_true", help="only import the bundle")
+    args = parser.parse_args(argv)
+
+    from superset.app import create_app
+
+    from superset.utils.core import override_user
+
+    app = create_app()
+    with app.app_context():
+        # `superset db upgrade` and `superset init` in this one process: each CLI call
+        # would pay Superset's start-up (15-20 s on the 2-core machine) again.
+        from flask_migrate import upgrade
+        from superset import appbuilder, security_manager
+
+        upgrade()
+        appbuilder.add_permissions(update_perms=True)
+        security_manager.sync_role_definitions()
+        admin = ensure_admin(os.environ.get("CCHC_SUPERSET_PASSWORD", "admin"))
+        with override_user(admin):  # the import checks the acting user's permissions
+            import_bundle(args.bundle, args.serving)
+        if not args.skip_access:
+            provision_access(os.environ.get("CCHC_SUPERSET_DEMO_PASSWORD", "demo-cchc"),
+                             sorted({DEMO_UNIT_KEY, *json.loads(os.environ.get("CCHC_SUPERSET_UNIT_KEYS", "[]"))}))
+    print("provisioned", args.bundle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

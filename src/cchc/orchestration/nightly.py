@@ -1,0 +1,175 @@
+"""The nightly pipeline's steps, as plain functions (the DAG's tasks call them; the tests
+call them directly): extract one source, reconcile, dbt build, validate, publish, and the
+run report that decides on the one alert of a run.
+
+Every step that writes the build warehouse (or reads it: DuckDB allows one writer *or*
+many readers, never both) runs in the Airflow pool ``WRITER_POOL`` of one slot, so the
+steps of one run, and of a backfill's runs, take turns on the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from ..settings import TIME_ZONE, Settings
+
+log = logging.getLogger(__name__)
+
+DAG_ID = "cchc_nightly"
+SOURCES = ("oss", "treasury", "sipas", "par", "papi")
+WRITER_POOL = "cchc_warehouse_writer"
+
+# Task ids, in pipeline order, with the Vietnamese name the alerts use.
+STEP_NAMES_VI = {
+    **{f"extract_{s}": f"Trích xuất nguồn {s}" for s in SOURCES},
+    "reconcile": "Đối soát số hồ sơ",
+    "dbt_build": "Biến đổi dữ liệu (dbt build)",
+    "validate": "Kiểm tra chất lượng dữ liệu",
+    "publish": "Công bố kho phục vụ",
+}
+FAILED_STATES = ("failed", "upstream_failed")
+
+
+class CriticalValidationError(RuntimeError):
+    """A critical expectation failed: the run must not publish."""
+
+
+def run_day(moment: datetime) -> date:
+    """The day a run is for: its logical date in the province's time zone (a run at
+    01:00 on the 16th extracts what the source shows on the 16th)."""
+    return moment.astimezone(ZoneInfo(TIME_ZONE)).date()
+
+
+@dataclass
+class StepResult:
+    """What a step tells the run report: a line for the log, warnings for the alert."""
+
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"lines": self.lines, "warnings": self.warnings, "units": self.units}
+
+
+def extract_source(settings: Settings, source: str, today: date) -> StepResult:
+    """Extract-load one source into the raw layer. A source that cannot be reached raises
+    (the task retries, then fails the run); rejected files and quarantined rows are
+    warnings (the good rows load, the run publishes, the alert names the files)."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    result = StepResult()
+    if source == "oss":
+        from ..extract.oss import extract_oss
+
+        summary = extract_oss(settings.warehouse_path, settings.dlt_dir, today=today)
+        counts = ", ".join(f"{table} {rows:,}" for table, rows in sorted(summary.rows.items())) or "không có gì mới"
+        result.lines.append(f"oss: lần tải {summary.load_id}: {counts}")
+        return result
+    from ..extract.files import load_file_drops
+
+    summary = load_file_drops(settings.warehouse_path, settings.drop_dir, [source])[source]
+    result.lines.append(f"{source}: {summary.files_loaded} tệp tải mới, {summary.files_skipped} không đổi, "
+                        f"{summary.files_rejected} bị từ chối; {summary.rows_loaded:,} dòng, "
+                        f"{summary.rows_quarantined:,} dòng cách ly")
+    if summary.files_rejected or summary.rows_quarantined:
+        result.warnings.append(
+            f"Nguồn {source}: {summary.files_rejected} tệp bị từ chối, {summary.rows_quarantined:,} dòng bị cách ly "
+            "(xem raw_meta.file_registry và raw_meta.quarantine)"
+            + "".join(f"\n  - {m}" for m in summary.messages[:10]))
+    return result
+
+
+def reconcile(settings: Settings, today: date) -> StepResult:
+    """Extracted dossiers per unit and day against the source's daily counts (a warning
+    when they differ; see cchc.orchestration.reconcile for why)."""
+    from ..extract.oss import OssSettings
+    from .reconcile import reconcile_counts
+
+    report = reconcile_counts(settings.warehouse_path, today, OssSettings.from_env().reconcile_days)
+    result = StepResult(lines=[report.text_vi()])
+    if not report.ok:
+        result.warnings.append(report.text_vi())
+        result.units = [report.unit_label(u) for u in report.units]
+    return result
+
+
+def build(settings: Settings) -> StepResult:
+    from ..transform import dbt_build
+
+    return StepResult(lines=[dbt_build(settings).summary()])
+
+
+def validate(settings: Settings, run_id: str, today: date) -> StepResult:
+    """Great Expectations suites (cchc.quality). Critical failures raise
+    CriticalValidationError (no publish); warnings go to the run's alert."""
+    from ..quality import run_validations
+
+    report = run_validations(settings, run_id=run_id, as_of=today)
+    text = report.alert_text_vi()
+    if not report.ok_to_publish:
+        raise CriticalValidationError(text)
+    result = StepResult(lines=[text or "Kiểm tra chất lượng: đạt"])
+    if report.warnings:
+        result.warnings.append(text)
+        result.units = sorted({u for w in report.warnings for u in w.units})
+    return result
+
+
+def publish(settings: Settings, run_id: str) -> StepResult:
+    from ..publish import publish as publish_snapshot
+
+    snapshot = publish_snapshot(settings.warehouse_path, settings.serving_dir, label=run_id)
+    return StepResult(lines=[f"đã công bố {snapshot}"])
+
+
+@dataclass
+class RunReport:
+    """The one alert of a run (None when there is nothing to say) and whether it failed."""
+
+    failed: bool
+    subject: str | None
+    body: str | None
+
+
+def run_report(dag_id: str, run_id: str, run_day_: date, states: dict[str, str | None],
+               errors: dict[str, str], warnings: dict[str, list[str]], units: list[str]) -> RunReport:
+    """Compose the run's single alert from the final states of its steps, the errors they
+    recorded and the warnings of the steps that succeeded."""
+    failed = [t for t, s in states.items() if s == "failed"]
+    not_run = [t for t, s in states.items() if s == "upstream_failed"]
+    header = f"Lượt chạy {run_id} của {dag_id} (dữ liệu ngày {run_day_:%d/%m/%Y})"
+    if failed or not_run:
+        lines = [f"{header} THẤT BẠI. Kho phục vụ giữ nguyên bản công bố trước."]
+        for task in failed:
+            lines.append(f"- Bước lỗi: {STEP_NAMES_VI.get(task, task)} ({task})")
+            if errors.get(task):
+                lines.append("  " + errors[task].strip().replace("\n", "\n  "))
+        if not_run:
+            lines.append("- Không chạy do bước trước lỗi: " + ", ".join(STEP_NAMES_VI.get(t, t) for t in not_run))
+        lines += _warning_lines(warnings, units)
+        steps = ", ".join(STEP_NAMES_VI.get(t, t) for t in failed) or "không rõ"
+        return RunReport(True, f"[CCHC] Lỗi pipeline hằng đêm ngày {run_day_:%d/%m/%Y}: {steps}", "\n".join(lines))
+    if any(warnings.values()):
+        lines = [f"{header} hoàn tất và đã công bố, có cảnh báo:"] + _warning_lines(warnings, units)
+        return RunReport(False, f"[CCHC] Cảnh báo dữ liệu ngày {run_day_:%d/%m/%Y}", "\n".join(lines))
+    return RunReport(False, None, None)
+
+
+def _warning_lines(warnings: dict[str, list[str]], units: list[str]) -> list[str]:
+    lines = []
+    for task, texts in warnings.items():
+        for text in texts:
+            lines.append(f"- {STEP_NAMES_VI.get(task, task)}: " + text.strip().replace("\n", "\n  "))
+    if units:
+        lines.append("- Đơn vị liên quan: " + ", ".join(units[:50]) + (" …" if len(units) > 50 else ""))
+    return lines
+
+
+def run_url(base_url: str, dag_id: str, run_id: str) -> str:
+    from urllib.parse import quote
+
+    return f"{base_url.rstrip('/')}/dags/{dag_id}/runs/{quote(run_id, safe='')}"

@@ -1,0 +1,70 @@
+"""DAG integrity: the DAG files import, the nightly DAG has the agreed shape."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+
+from cchc.orchestration.nightly import DAG_ID, SOURCES, WRITER_POOL
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory):
+    # Airflow reads its home when first imported: keep it away from ~/airflow.
+    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow-home")))
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=os.path.join(ROOT, "dags"))
+
+
+@pytest.fixture(scope="module")
+def dag(dagbag):
+    return dagbag.dags[DAG_ID]
+
+
+def test_dag_files_import_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert DAG_ID in dagbag.dags
+
+
+def test_schedule_is_01_00_in_ho_chi_minh_without_catchup(dag):
+    timetable = dag.timetable
+    assert timetable.expression == "0 1 * * *"
+    assert str(timetable.timezone) == "Asia/Ho_Chi_Minh"
+    assert dag.catchup is False and dag.max_active_runs == 1
+    assert set(dag.tags) >= {"cchc", "nightly"}
+
+
+def test_every_task_has_owner_retries_with_backoff(dag):
+    for task in dag.tasks:
+        assert task.owner == "cchc-data", task.task_id
+        if task.task_id == "report":
+            assert task.retries == 0  # a retried report would alert twice
+        else:
+            assert task.retries >= 1 and task.retry_exponential_backoff, task.task_id
+            assert task.retry_delay > timedelta(0) and task.max_retry_delay <= timedelta(minutes=30)
+
+
+def test_warehouse_writers_share_a_one_slot_pool(dag):
+    writers = {t.task_id for t in dag.tasks if t.pool == WRITER_POOL}
+    assert writers == {*(f"extract_{s}" for s in SOURCES), "reconcile", "dbt_build", "validate", "publish"}
+
+
+def test_one_extract_task_per_source_and_publish_only_after_everything(dag):
+    dag.check_cycle()  # raises on a cycle
+    build = dag.get_task("dbt_build")
+    assert build.upstream_task_ids == {*(f"extract_{s}" for s in SOURCES), "reconcile"}
+    assert dag.get_task("reconcile").upstream_task_ids == {"extract_oss"}
+    assert dag.get_task("validate").upstream_task_ids == {"dbt_build"}
+    assert dag.get_task("publish").upstream_task_ids == {"validate"}
+    for task_id in ("dbt_build", "validate", "publish"):
+        assert dag.get_task(task_id).trigger_rule == "all_success"
+    report = dag.get_task("report")
+    assert report.trigger_rule == "all_done"
+    assert report.upstream_task_ids == {t.task_id for t in dag.tasks} - {"report"}
+    assert [t.task_id for t in dag.leaves] == ["report"]

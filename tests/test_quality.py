@@ -1,0 +1,98 @@
+"""Data-quality suites (expectations/, cchc.quality): their definitions, the report's
+publishing rule, and a real run on the clean demo warehouse (every suite passes) and on
+stale data (a critical failure stops publishing, `cchc validate` exits 4)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+
+from cchc.quality import CheckFailure, ValidationReport, run_validations
+from cchc.quality.suites import SEVERITIES, SuiteDefinitionError, load_config, load_suites
+from conftest import run_cchc
+
+SUITES = {"dossier_feed_completeness", "reconciliation", "yearly_completeness", "validity", "freshness_volume"}
+
+
+def test_every_suite_is_defined_with_severities_and_parameters(settings):
+    suites = load_suites(settings.project_root / "expectations")
+    assert {s.name for s in suites} == SUITES
+    config = {**load_config(settings.project_root / "expectations"), "as_of": date(2026, 1, 1)}
+    for suite in suites:
+        for dataset in suite.datasets:
+            dataset.parameters(config)  # every $parameter of the query is configured
+            for spec in dataset.expectations:
+                assert spec.severity in SEVERITIES and spec.title_vi
+                for value in spec.kwargs.values():
+                    if isinstance(value, dict):
+                        assert value["$PARAMETER"] in config, (spec.name, value)
+
+
+def test_a_suite_without_severity_is_refused(settings, tmp_path):
+    shutil.copytree(settings.project_root / "expectations", tmp_path / "e")
+    path = tmp_path / "e" / "suites" / "reconciliation.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("severity: warning", "severity: fatal", 1),
+                    encoding="utf-8")
+    with pytest.raises(SuiteDefinitionError, match=r"reconciliation.yml: expectation 'received_counts_match'.*fatal"):
+        load_suites(tmp_path / "e")
+
+
+def test_only_critical_failures_stop_publishing():
+    warning = CheckFailure("validity", "no_bad_dates", "warning", ["2025:18682"], "Dòng dữ liệu có ngày sai: Xã Yên Hòa")
+    critical = CheckFailure("validity", "dossier_received_before_finished", "critical", ["2025:18073"],
+                            "Hồ sơ có ngày giải quyết trước ngày tiếp nhận: Phường Thành Sen")
+    assert ValidationReport("r", [warning]).ok_to_publish
+    blocked = ValidationReport("r", [warning, critical])
+    assert not blocked.ok_to_publish and blocked.critical_failures == [critical] and blocked.warnings == [warning]
+    text = blocked.alert_text_vi()
+    assert "KHÔNG công bố" in text and "Phường Thành Sen" in text and "Xã Yên Hòa" in text
+
+
+@pytest.fixture(scope="module")
+def clean_warehouse(built_warehouse, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("quality-clean") / "cchc.duckdb"
+    shutil.copy(built_warehouse, copy)
+    return copy
+
+
+@pytest.mark.slow
+def test_every_suite_passes_on_clean_demo_data(settings, clean_warehouse, tmp_path):
+    from dataclasses import replace
+
+    local = replace(settings, data_dir=tmp_path)
+    report = run_validations(local, clean_warehouse, run_id="clean")
+    assert report.failures == [], report.alert_text_vi()
+    assert report.ok_to_publish
+    assert (tmp_path / "quality" / "data_docs" / "index.html").exists()
+    with duckdb.connect(str(clean_warehouse), read_only=True) as con:
+        suites = {r[0] for r in con.execute("SELECT DISTINCT suite FROM quality.validation_results "
+                                            "WHERE run_id = 'clean' AND success").fetchall()}
+        assert suites == SUITES
+        assert con.execute("SELECT count(*) FROM quality.unit_data_gaps").fetchone()[0] == 0
+        checked = con.execute("SELECT sum(checked_rows) FROM quality.validation_results WHERE run_id = 'clean' "
+                              "AND expectation = 'received_counts_match' AND unit_key IS NULL").fetchone()[0]
+        assert checked > 1000  # the reconciliation really compared unit-days
+
+
+@pytest.mark.slow
+def test_stale_data_is_critical_and_stops_publishing(clean_warehouse, tmp_path):
+    with duckdb.connect(str(clean_warehouse), read_only=True) as con:
+        latest = con.execute("SELECT max(count_date) FROM staging.stg_oss__daily_counts").fetchone()[0]
+        before = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'quality' "
+                             "AND table_name = 'validation_results'").fetchone()[0] and \
+            con.execute("SELECT count(*) FROM quality.validation_results").fetchone()[0]
+    as_of = latest + timedelta(days=4)
+    result = run_cchc("validate", "--warehouse", str(clean_warehouse), "--run-id", "stale", "--as-of",
+                      as_of.isoformat(), env={"CCHC_DATA_DIR": str(tmp_path)}, check=False)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "KHÔNG công bố dữ liệu" in result.stdout and "oss_daily_counts" in result.stdout
+    with duckdb.connect(str(clean_warehouse), read_only=True) as con:
+        rows = con.execute("SELECT expectation, severity, unit_key FROM quality.validation_results "
+                           "WHERE run_id = 'stale' AND NOT success AND unit_key IS NOT NULL").fetchall()
+        # The history is appended, not replaced.
+        after = con.execute("SELECT count(*) FROM quality.validation_results WHERE run_id <> 'stale'").fetchone()[0]
+    assert ("data_not_older_than_a_day", "critical", "oss_daily_counts") in rows
+    assert after == before

@@ -1,0 +1,203 @@
+"""Superset: the bundle, a real server over HTTP on the published demo warehouse, row-level
+security, read-only access, and a real browser on the ranking dashboard."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+
+from cchc.bi.bundle import CHARTS, DASHBOARDS, DATASETS, DATASETS_BY_NAME, bundle_files, read_bundle
+from cchc.bi.client import SupersetClient
+from cchc.bi.provision import DEMO_UNIT_KEY, PUBLIC_DATASETS
+from conftest import ROOT
+
+ADMIN_PASSWORD = os.environ.get("CCHC_SUPERSET_PASSWORD", "admin")
+DEMO_PASSWORD = os.environ.get("CCHC_SUPERSET_DEMO_PASSWORD", "demo-cchc")
+
+
+# --- the bundle (no server) ---------------------------------------------------------------
+
+def test_committed_bundle_is_what_the_generator_writes():
+    assert read_bundle(ROOT / "superset" / "bundle") == bundle_files(), \
+        "superset/bundle is out of date: run `cchc superset bundle`"
+
+
+def test_charts_use_columns_and_metrics_of_their_dataset():
+    for chart in CHARTS:
+        dataset = DATASETS_BY_NAME[chart.dataset]
+        assert set(chart.columns) <= set(dataset.column_names()), chart.key
+        assert set(chart.metrics) <= set(dataset.metrics), chart.key
+    placed = [key for dash in DASHBOARDS for row in dash.rows for key in row]
+    assert sorted(placed) == sorted(c.key for c in CHARTS), "every chart is on exactly one dashboard"
+    uuids = [c.uuid for c in CHARTS] + [d.uuid for d in DATASETS] + [d.uuid for d in DASHBOARDS]
+    assert len(set(uuids)) == len(uuids)
+
+
+def test_production_refuses_the_demo_secrets(monkeypatch, settings):
+    from cchc.bi.server import SupersetError, SupersetServer
+
+    monkeypatch.setenv("CCHC_ENV", "production")
+    monkeypatch.delenv("CCHC_SUPERSET_SECRET_KEY", raising=False)
+    with pytest.raises(SupersetError, match="CCHC_SUPERSET_SECRET_KEY"):
+        SupersetServer(settings).env()
+    monkeypatch.setenv("CCHC_SUPERSET_SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("CCHC_SUPERSET_PASSWORD", "admin")
+    with pytest.raises(SupersetError, match="CCHC_SUPERSET_PASSWORD"):
+        SupersetServer(settings).env()
+    monkeypatch.setenv("CCHC_SUPERSET_PASSWORD", "a-real-password")
+    assert SupersetServer(settings).env()["CCHC_SUPERSET_SECRET_KEY"] == "a-real-secret"
+
+
+@pytest.mark.slow
+def test_datasets_match_the_serving_database(published_serving):
+    con = duckdb.connect(str(published_serving), read_only=True)
+    try:
+        for dataset in DATASETS:
+            described = con.execute(f"DESCRIBE ({dataset.sql})").fetchall()
+            assert [row[0] for row in described] == dataset.column_names(), dataset.name
+    finally:
+        con.close()
+
+
+# --- a real server ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def admin(superset_server) -> SupersetClient:
+    return SupersetClient(superset_server.url, "admin", ADMIN_PASSWORD)
+
+
+def _counts(client: SupersetClient) -> dict[str, list]:
+    return {resource: sorted(str(row[key]) for row in client.list_all(resource, [key]))
+            for resource, key in (("chart", "uuid"), ("dashboard", "uuid"), ("dataset", "uuid"),
+                                  ("database", "uuid"))}
+
+
+@pytest.mark.slow
+def test_importing_the_bundle_twice_leaves_no_duplicates(superset_server, admin):
+    before = _counts(admin)
+    assert len(before["chart"]) == len(CHARTS)
+    assert len(before["dashboard"]) == len(DASHBOARDS)
+    assert len(before["dataset"]) == len(DATASETS)
+    assert len(before["database"]) == 1
+    for _ in range(2):  # the start-up imported once; the REST API imports twice more
+        response = admin.import_assets(bundle_files(superset_server.serving_path))
+        assert response.status_code == 200, response.text
+    assert _counts(admin) == before
+
+
+def _chart_ids(client: SupersetClient) -> dict[str, int]:
+    return {row["slice_name"]: row["id"] for row in client.list_all("chart", ["id", "slice_name"])}
+
+
+@pytest.mark.slow
+def test_every_chart_returns_rows(admin, published_serving):
+    ids = _chart_ids(admin)
+    con = duckdb.connect(str(published_serving), read_only=True)
+    failures, empty = {}, []
+    for chart in CHARTS:
+        response = admin.chart_data(ids[chart.title])
+        result = response.json().get("result", [{}])[0] if response.ok else {}
+        if not response.ok or result.get("error"):
+            failures[chart.title] = (response.status_code, response.text[:300])
+        elif not result.get("rowcount"):
+            # Only acceptable where the warehouse itself has nothing (a clean validation run
+            # has no failing unit to list).
+            where = f"WHERE {chart.where}" if chart.where else ""
+            in_warehouse = con.execute(
+                f"SELECT count(*) FROM ({DATASETS_BY_NAME[chart.dataset].sql}) {where}").fetchone()[0]
+            if in_warehouse:
+                failures[chart.title] = f"no rows through Superset, {in_warehouse} in the warehouse"
+            empty.append(chart.dataset)
+    con.close()
+    assert not failures, failures
+    assert set(empty) <= {"cchc_quality_results"}, empty
+
+
+@pytest.mark.slow
+def test_unit_user_sees_only_their_unit(superset_server, admin, published_serving):
+    con = duckdb.connect(str(published_serving), read_only=True)
+    unit_name = con.execute("SELECT unit_name FROM marts.dim_unit WHERE unit_key = ?", [DEMO_UNIT_KEY]).fetchone()[0]
+    con.close()
+    unit = SupersetClient(superset_server.url, "donvi", DEMO_PASSWORD)
+    ids = _chart_ids(admin)
+    checked = 0
+    for chart in CHARTS:
+        if chart.dataset in PUBLIC_DATASETS:
+            continue
+        if not DATASETS_BY_NAME[chart.dataset].unit_scoped:  # province totals: not for a unit
+            assert unit.chart_data(ids[chart.title]).status_code in (403, 404), chart.title
+            continue
+        if "unit_name" not in chart.columns:
+            continue
+        everyone = {row["unit_name"] for row in admin.chart_data(ids[chart.title]).json()["result"][0]["data"]}
+        response = unit.chart_data(ids[chart.title])
+        assert response.ok, (chart.title, response.text[:300])
+        mine = {row["unit_name"] for row in response.json()["result"][0]["data"]}
+        assert mine <= {unit_name}, chart.title
+        if mine:
+            assert len(everyone) > 1, chart.title  # the filter removed other units' rows
+            checked += 1
+    assert checked >= 4
+    # Aggregates too: the unit's on-time rate is its own, not the province's.
+    headline = unit.chart_data(ids["Tỷ lệ hồ sơ giải quyết đúng hạn"]).json()["result"][0]["data"][0]
+    province = admin.chart_data(ids["Tỷ lệ hồ sơ giải quyết đúng hạn"]).json()["result"][0]["data"][0]
+    assert headline["on_time_rate"] != province["on_time_rate"]
+
+
+@pytest.mark.slow
+def test_anonymous_requests_are_refused(superset_server, admin):
+    anonymous = requests.Session()
+    chart_id = next(iter(_chart_ids(admin).values()))
+    assert anonymous.get(f"{superset_server.url}/api/v1/chart/", timeout=30).status_code == 401
+    assert anonymous.get(f"{superset_server.url}/api/v1/chart/{chart_id}/data/", timeout=30).status_code == 401
+    page = anonymous.get(f"{superset_server.url}/superset/dashboard/cchc-xep-hang/", timeout=30,
+                         allow_redirects=False)
+    assert page.status_code in (301, 302) and "/login" in page.headers["Location"]
+
+
+@pytest.mark.slow
+def test_analyst_reads_but_cannot_write_the_warehouse(superset_server, admin, published_serving):
+    database_id = admin.list_all("database", ["id"])[0]["id"]
+    analyst = SupersetClient(superset_server.url, "phantich", DEMO_PASSWORD)
+    ok = analyst.sql(database_id, "SELECT count(*) AS n FROM marts.dim_unit")
+    assert ok.status_code == 200 and ok.json()["data"][0]["n"] > 0, ok.text[:300]
+    refused = analyst.sql(database_id, "CREATE TABLE marts.analyst_scratch AS SELECT 1 AS x")
+    assert refused.status_code >= 400 and "DML_NOT_ALLOWED" in refused.text, refused.text[:300]
+    # Even with SQL Lab's DML guard switched off, the connection itself is read-only.
+    assert admin.session.put(f"{superset_server.url}/api/v1/database/{database_id}",
+                             json={"allow_dml": True}, timeout=60).ok
+    try:
+        attempt = admin.sql(database_id, "CREATE TABLE marts.admin_scratch AS SELECT 1 AS x")
+        assert attempt.status_code >= 400 and "read-only" in attempt.text, attempt.text[:300]
+    finally:
+        admin.session.put(f"{superset_server.url}/api/v1/database/{database_id}", json={"allow_dml": False},
+                          timeout=60)
+    con = duckdb.connect(str(published_serving), read_only=True)
+    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    con.close()
+    assert not {"analyst_scratch", "admin_scratch"} & tables
+
+
+@pytest.mark.slow
+def test_leader_sees_the_ranking_dashboard_in_a_browser(superset_server, tmp_path):
+    screenshot = tmp_path / "xep-hang.png"
+    ranking = next(d for d in DASHBOARDS if d.slug == "cchc-xep-hang")
+    expected = sum(len(row) for row in ranking.rows)
+    result = subprocess.run(
+        [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
+         "--user", "lanhdao", "--password", DEMO_PASSWORD, "--dashboard", ranking.slug, "--out", str(screenshot),
+         "--expected-charts", str(expected)],
+        env=superset_server.env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["errors"] == [] and report["rendered"] == expected
+    assert report["title"].startswith("2. Xếp hạng đơn vị")
+    assert screenshot.stat().st_size > 20_000
+    if os.environ.get("CCHC_SCREENSHOT_DIR"):  # refresh docs/images/ on purpose only
+        Path(os.environ["CCHC_SCREENSHOT_DIR"], "superset-xep-hang.png").write_bytes(screenshot.read_bytes())
