@@ -21,7 +21,7 @@ CCHC = [sys.executable, "-m", "cchc.cli"]
 def run_cchc(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [*CCHC, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+        capture_output=True, text=True, timeout=2400, stdin=subprocess.DEVNULL)
     if check and result.returncode != 0:
         raise AssertionError(f"cchc {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
@@ -86,7 +86,8 @@ def demo_run(tmp_path_factory):
     """`cchc demo` run once into its own data folder (about 1.5 minutes): its environment,
     its output and its warehouse file."""
     data = tmp_path_factory.mktemp("demo") / "data"
-    env = {"CCHC_DATA_DIR": str(data), "CCHC_OSS_PORT": str(free_port()), "CCHC_AIRFLOW_PORT": str(free_port())}
+    env = {"CCHC_DATA_DIR": str(data), **{f"CCHC_{name}_PORT": str(free_port())
+                                           for name in ("OSS", "AIRFLOW", "DOCS", "SUPERSET")}}
     result = run_cchc("demo", env=env)
     return env, result.stdout, data / "warehouse" / "cchc.duckdb"
 

@@ -29,5 +29,5 @@ def test_docs_are_generated_from_the_warehouse_and_served(built_warehouse, tmp_p
     # The static page embeds the manifest (descriptions) and the catalogue (columns read
     # from the warehouse).
     assert "model.cchc.mart_dossier_kpis_area" in html
-    assert "cả hai cấp" in html
+    assert "Every unit is also an area of its own" in html
     assert '"digitisation_tracked_received"' in html

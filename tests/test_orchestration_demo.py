@@ -26,3 +26,12 @@ def test_demo_runs_the_nightly_dag_green_and_publishes(demo_run):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         raw = con.execute("SELECT count(DISTINCT dossier_id) FROM raw_oss.dossiers").fetchone()[0]
     assert dossiers == raw > 50_000
+
+
+def test_demo_serves_the_data_dictionary_and_the_dashboards(demo_run):
+    env, output, _ = demo_run
+    # Printed only once each server answered on its port.
+    assert f"dbt docs (data dictionary): http://127.0.0.1:{env['CCHC_DOCS_PORT']}" in output
+    assert f"Superset: http://127.0.0.1:{env['CCHC_SUPERSET_PORT']} (login admin / " in output
+    docs = Path(env["CCHC_DATA_DIR"]) / "dbt_docs" / "index.html"
+    assert "model.cchc.mart_unit_rankings" in docs.read_text(encoding="utf-8")

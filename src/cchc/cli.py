@@ -141,11 +141,18 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     server = DocsServer(settings.dbt_docs_dir, args.port).start()
     print(f"dbt docs: {server.url} (Ctrl+C to stop)")
+    _serve_until_interrupted(server)
+    return 0
+
+
+def _serve_until_interrupted(server) -> None:
+    """Wait on a started server's process until Ctrl+C, then stop it."""
     try:
         server.process.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         server.stop()
-    return 0
 
 
 def _cmd_superset(args: argparse.Namespace, settings: Settings) -> int:
@@ -170,12 +177,7 @@ def _cmd_superset(args: argparse.Namespace, settings: Settings) -> int:
     server.start()
     print(f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD; demo users lanhdao, donvi, phantich, "
           "chatluong / $CCHC_SUPERSET_DEMO_PASSWORD); Ctrl+C to stop")
-    try:
-        server.process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    _serve_until_interrupted(server)
     return 0
 
 

@@ -4,14 +4,17 @@ Loads the reference data, simulates the demo province's source systems (Hà Tĩn
 2022-01-01 to yesterday), starts the one-stop-shop API on localhost, extracts every source
 into the raw layer and reports what was loaded and quarantined; then starts Airflow on
 localhost (CCHC_AIRFLOW_PORT, default 8080; login admin / CCHC_AIRFLOW_PASSWORD) and runs
-the nightly DAG once (dbt build, validation, publication), waiting until it is green. On a
-terminal the services keep serving until Ctrl+C; otherwise (CI, scripts) they stop when the
-run is done. dbt docs and the dashboards join it as they land.
+the nightly DAG once (dbt build, validation, publication), waiting until it is green; then
+generates the data dictionary (dbt docs, CCHC_DOCS_PORT, default 8081) and starts Superset
+on the published serving database (CCHC_SUPERSET_PORT, default 8088). On a terminal the
+services keep serving until Ctrl+C; otherwise (CI, scripts) they are checked and stopped
+when the run is done. SIGTERM stops them too: nothing outlives the demo.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
@@ -19,6 +22,8 @@ import duckdb
 import requests
 
 from .alerts import describe_channels
+from .bi.server import SupersetServer
+from .dbt_docs import DocsServer, generate_docs
 from .extract.run import extract
 from .orchestration.nightly import DAG_ID, run_url
 from .orchestration.runtime import DEFAULT_PASSWORD, AirflowServices, init_airflow
@@ -30,6 +35,8 @@ from .sources.oss.process import OssServer
 
 
 def run_demo(settings: Settings) -> int:
+    # A terminated demo must stop its servers (the `finally` below), like Ctrl+C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     counts = load_reference(settings.warehouse_path, settings.reference_dir)
     print(f"Kho dữ liệu / warehouse: {settings.warehouse_path}")
     print("Reference data loaded (schema 'reference'):")
@@ -57,6 +64,7 @@ def run_demo(settings: Settings) -> int:
     print(f"One-stop-shop API: {server.url}/docs (token: $CCHC_OSS_TOKEN, demo default 'demo-oss-token')")
     airflow = None
     run_state = None
+    services: list = []
     try:
         results = extract(settings, "all")
         print("Raw layer:")
@@ -64,6 +72,8 @@ def run_demo(settings: Settings) -> int:
             print(f"  {line}")
         airflow = _start_airflow(settings)
         run_state = _first_nightly_run(settings, airflow)
+        if run_state == "success":
+            services = _start_readers(settings)
         if sys.stdin.isatty() and not os.environ.get("CI"):
             print("Serving; press Ctrl+C to stop.")
             while True:
@@ -71,6 +81,8 @@ def run_demo(settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        for service in services:
+            service.stop()
         if airflow:
             airflow.stop()
         server.stop()
@@ -104,6 +116,35 @@ def _first_nightly_run(settings: Settings, airflow: AirflowServices) -> str:
     if state == "success":
         print(f"Serving database (read-only snapshot of the marts): {settings.serving_path}")
     return state
+
+
+def _start_readers(settings: Settings) -> list:
+    """What analysts and leaders open once the warehouse is published: the data dictionary
+    and the dashboards (which read the serving snapshot, read-only)."""
+    docs_port = int(os.environ.get("CCHC_DOCS_PORT", "8081"))
+    superset_port = int(os.environ.get("CCHC_SUPERSET_PORT", "8088"))
+    _refuse_busy_port(f"http://127.0.0.1:{docs_port}/", docs_port, "CCHC_DOCS_PORT")
+    _refuse_busy_port(f"http://127.0.0.1:{superset_port}/health", superset_port, "CCHC_SUPERSET_PORT")
+    services = []
+    try:
+        # The nightly run is over and the DAG waits for 01:00: nobody writes the warehouse.
+        page = generate_docs(settings)
+        services.append(DocsServer(page.parent, docs_port).start())
+        print(f"dbt docs (data dictionary): {services[-1].url}")
+        print("Superset: provisioning (roles, demo users, row-level security, dashboards) ...", flush=True)
+        services.append(SupersetServer(settings, port=superset_port).start())
+        password = "$CCHC_SUPERSET_PASSWORD" if os.environ.get("CCHC_SUPERSET_PASSWORD") else "demo default 'admin'"
+        print(f"Superset: {services[-1].url} (login admin / {password}; demo users lanhdao, donvi, phantich, "
+              "chatluong / $CCHC_SUPERSET_DEMO_PASSWORD, demo default 'demo-cchc')")
+    except BaseException:
+        for service in services:
+            service.stop()
+        raise
+    return services
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _check_port_free(server: OssServer) -> None:
