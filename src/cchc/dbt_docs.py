@@ -13,8 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import requests
-
+from .local_server import stop_process, wait_until_answering
 from .settings import Settings
 from .transform import DbtBuildError, run_dbt
 
@@ -46,24 +45,11 @@ class DocsServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 20) -> "DocsServer":
-        import time
-
         self.process = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(self.port), "--bind", self.host, "--directory", str(self.directory)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"dbt docs server exited ({self.process.returncode}); is port {self.port} free?")
-            try:
-                requests.get(self.url, timeout=1)
-                return self
-            except requests.RequestException:
-                time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(f"dbt docs server did not answer on {self.url} within {timeout:.0f} s")
+        wait_until_answering(self.process, self.url, timeout, "dbt docs server", f" (is port {self.port} free?)")
+        return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        stop_process(self.process)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
+
+from ...local_server import stop_process, wait_until_answering
 
 
 class OssServer:
@@ -31,18 +32,9 @@ class OssServer:
         env = {**os.environ, "CCHC_OSS_TOKEN": self.token, "CCHC_OSS_ADMIN_TOKEN": self.admin_token}
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"one-stop-shop API exited with code {self.process.returncode}"
-                                   + (f"; see {self.log_file}" if self.log_file else ""))
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(f"one-stop-shop API did not answer on {self.url} within {timeout:.0f} s")
+        wait_until_answering(self.process, f"{self.url}/health", timeout, "one-stop-shop API",
+                             f"; see {self.log_file}" if self.log_file else "")
+        return self
 
     def admin(self, path: str, body: dict) -> dict:
         response = requests.put(f"{self.url}/admin/{path}", json=body, timeout=120,
@@ -51,12 +43,7 @@ class OssServer:
         return response.json()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)
 
     def __enter__(self) -> "OssServer":
         return self.start()
