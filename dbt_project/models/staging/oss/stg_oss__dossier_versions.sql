@@ -22,19 +22,47 @@ with source as (
 
 ),
 
+{#- Version numbers: a window over every raw version would sort the whole table with all
+    its columns. Only the dossiers with several versions are ranked, on a narrow
+    projection, and joined back on the raw key (dossier_id × updated_at, unique in raw:
+    the extraction merges on it); a dossier seen once is version 1 of 1 without a sort. -#}
+versioned_dossiers as (
+
+    select dossier_id, count(*) as version_count
+    from source
+    group by dossier_id
+    having count(*) > 1
+
+),
+
+version_numbers as (
+
+    select
+        source.dossier_id,
+        source.updated_at,
+        row_number() over (
+            partition by source.dossier_id
+            order by {{ to_local_timestamp('source.updated_at') }}, source._extracted_at, source._dlt_load_id, source._page
+        ) as version_number,
+        versioned_dossiers.version_count
+    from source
+    join versioned_dossiers on versioned_dossiers.dossier_id = source.dossier_id
+
+),
+
 renamed as (
 
     select
         {{ oss_dossier_columns('source') }},
         source._source as source_system,
         cast(source._page as integer) as source_page,
-        row_number() over (
-            partition by source.dossier_id
-            order by {{ to_local_timestamp('source.updated_at') }}, source._extracted_at, source._dlt_load_id, source._page
-        ) as version_number,
-        count(*) over (partition by source.dossier_id) as version_count
+        coalesce(version_numbers.version_number, 1) as version_number,
+        coalesce(version_numbers.version_count, 1) as version_count
 
     from source
+    left join version_numbers
+        on version_numbers.dossier_id = source.dossier_id
+        and version_numbers.updated_at = source.updated_at
 
 ),
 
