@@ -89,10 +89,15 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from .transform import dbt_build
+    from .transform import dbt_build, dbt_build_changed
 
-    result = dbt_build(settings, warehouse=Path(args.warehouse) if args.warehouse else None,
-                       full_refresh=args.full_refresh, select=args.select)
+    warehouse = Path(args.warehouse) if args.warehouse else None
+    if args.changed:
+        if args.select:
+            raise SystemExit("cchc build: --changed picks its own selection; leave out --select")
+        result = dbt_build_changed(settings, warehouse=warehouse, full_refresh=args.full_refresh)
+    else:
+        result = dbt_build(settings, warehouse=warehouse, full_refresh=args.full_refresh, select=args.select)
     print(result.summary())
     return 0
 
@@ -274,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     build.add_argument("--select", help="dbt node selection")
+    build.add_argument("--changed", action="store_true",
+                       help="the nightly build: only what is downstream of sources loaded since the last "
+                            "successful --changed build, or of changed code (everything the first time)")
     build.set_defaults(handler=_cmd_build)
 
     publish = commands.add_parser("publish", help="publish the marts to the read-only serving database")

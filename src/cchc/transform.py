@@ -2,12 +2,19 @@
 
 One process, because DuckDB allows a single writer: dbt's threads share that process's
 connection, whereas one process per model (cosmos' default) would fight over the file lock.
+
+The nightly build (`dbt_build_changed`) builds only what changed, with dbt's own state
+selectors rather than bookkeeping of ours: `source_status:fresher+` (the nodes downstream
+of a source whose newest load is later than at the last successful build, from `dbt
+source freshness` snapshots) and `state:modified+` (nodes whose code or configuration
+changed). Inside the selection, the dossier models are incremental.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -29,8 +36,9 @@ class DbtResult:
 
     @property
     def failures(self) -> list[tuple[str, str, str]]:
+        """Nodes that failed; a test of severity warn that finds rows is a warning, not a failure."""
         return [(r["unique_id"], r["status"], (r.get("message") or "").strip())
-                for r in self.results if r["status"] not in ("success", "pass", "skipped", "no-op")]
+                for r in self.results if r["status"] not in ("success", "pass", "skipped", "no-op", "warn")]
 
     @property
     def ok(self) -> bool:
@@ -67,12 +75,58 @@ def run_dbt(settings: Settings, command: list[str], *, warehouse: Path | None = 
     return DbtResult(proc.returncode, proc.stdout + proc.stderr, target_dir, results)
 
 
+def checked(result: DbtResult) -> DbtResult:
+    """The result of a passing build; DbtBuildError naming the failing nodes otherwise."""
+    if not result.ok:
+        failing = "; ".join(f"{uid} {status}: {message[:300]}" for uid, status, message in result.failures[:10])
+        raise DbtBuildError(f"dbt build failed ({result.returncode}): {failing or result.stdout[-2000:]}")
+    return result
+
+
 def dbt_build(settings: Settings, *, warehouse: Path | None = None, full_refresh: bool = False,
               select: str | None = None, target_dir: Path | None = None) -> DbtResult:
     """`dbt build` (seeds, models, tests in dependency order); raises DbtBuildError on failure."""
     command = ["build"] + (["--full-refresh"] if full_refresh else []) + (["--select", select] if select else [])
-    result = run_dbt(settings, command, warehouse=warehouse, target_dir=target_dir)
-    if not result.ok:
-        failing = "; ".join(f"{uid} {status}: {message[:300]}" for uid, status, message in result.failures[:10])
-        raise DbtBuildError(f"dbt build failed ({result.returncode}): {failing or result.stdout[-2000:]}")
+    return checked(run_dbt(settings, command, warehouse=warehouse, target_dir=target_dir))
+
+
+# Sources without a freshness check (no load time to compare): always rebuilt downstream.
+ALWAYS_BUILT = ("source:raw_meta.quarantine+", "source:oss.daily_counts+")
+STATE_FILES = ("manifest.json", "sources.json")
+
+
+def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
+                      target_dir: Path | None = None, full_refresh: bool = False) -> DbtResult:
+    """The nightly `dbt build`: only the nodes downstream of a source that received data
+    since the last successful build of this warehouse, or whose code changed, plus those
+    downstream of the sources without a freshness check (ALWAYS_BUILT). The first build
+    (no saved state, or state saved for another warehouse) builds everything. The state
+    (that build's manifest.json and sources.json) is saved after a successful build only,
+    so a failed night is rebuilt the next night. `full_refresh`: rebuild everything from
+    scratch, and save the state for the next night. Raises DbtBuildError on failure."""
+    warehouse = (warehouse or settings.warehouse_path).resolve()
+    target_dir = target_dir or settings.data_dir / "dbt"
+    state = target_dir / "state"
+    snapshot = target_dir / "target" / "sources.json"
+    snapshot.unlink(missing_ok=True)
+    freshness = run_dbt(settings, ["source", "freshness"], warehouse=warehouse, target_dir=target_dir)
+    # A stale source makes `dbt source freshness` exit 1 (the validation step reports it);
+    # only a snapshot that could not be taken at all means the selection cannot be trusted.
+    if not snapshot.exists():
+        raise DbtBuildError(f"dbt source freshness wrote no sources.json ({freshness.returncode}): "
+                            f"{freshness.stdout[-2000:]}")
+    fresh_snapshot = state / "sources.current.json"
+    state.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(snapshot, fresh_snapshot)
+    has_state = (all((state / name).exists() for name in STATE_FILES)
+                 and (state / "warehouse").exists() and (state / "warehouse").read_text() == str(warehouse))
+    if full_refresh or not has_state:
+        command = ["build"] + (["--full-refresh"] if full_refresh else [])
+    else:
+        command = ["build", "--select", " ".join(("source_status:fresher+", "state:modified+", *ALWAYS_BUILT)),
+                   "--state", str(state)]
+    result = checked(run_dbt(settings, command, warehouse=warehouse, target_dir=target_dir))
+    shutil.copyfile(target_dir / "target" / "manifest.json", state / "manifest.json")
+    shutil.move(fresh_snapshot, state / "sources.json")
+    (state / "warehouse").write_text(str(warehouse))
     return result

@@ -67,17 +67,12 @@ def _settings(work_dir: str, warehouse: str):
     return replace(load_settings(), data_dir=Path(work_dir), warehouse_path=Path(warehouse))
 
 
-# Node statuses of a passing build (exposures report no-op).
-DBT_OK = {"success", "pass", "skipped", "no-op"}
-
-
 def step_dbt_build(work_dir: str, warehouse: str, full_refresh: bool) -> dict:
-    from ..transform import run_dbt
-    result = run_dbt(_settings(work_dir, warehouse), ["build"] + (["--full-refresh"] if full_refresh else []),
-                     warehouse=Path(warehouse), target_dir=Path(work_dir) / "dbt")
-    failed = [(r["unique_id"], r["status"]) for r in result.results if r["status"] not in DBT_OK | {"warn"}]
-    if result.returncode != 0 or failed or not result.results:
-        raise RuntimeError(f"dbt build failed ({result.returncode}): {failed[:10]} {result.stdout[-1500:]}")
+    """The history's full build, or the night's build as the nightly DAG runs it (only what
+    changed since the full build: cchc.transform.dbt_build_changed)."""
+    from ..transform import dbt_build_changed
+    result = dbt_build_changed(_settings(work_dir, warehouse), warehouse=Path(warehouse),
+                               target_dir=Path(work_dir) / "dbt", full_refresh=full_refresh)
     slowest = sorted(result.results, key=lambda r: -(r.get("execution_time") or 0))[:8]
     statuses: dict[str, int] = {}
     for r in result.results:

@@ -98,9 +98,11 @@ def reconcile(settings: Settings, today: date) -> StepResult:
 
 
 def build(settings: Settings) -> StepResult:
-    from ..transform import dbt_build
+    """`dbt build` of what changed since the last successful build (see
+    cchc.transform.dbt_build_changed); everything on the first night."""
+    from ..transform import dbt_build_changed
 
-    return StepResult(lines=[dbt_build(settings).summary()])
+    return StepResult(lines=[dbt_build_changed(settings).summary()])
 
 
 def validate(settings: Settings, run_id: str, today: date) -> StepResult:

@@ -1,27 +1,79 @@
 {#- Flows per unit × field × period (month and year): what was received, finished,
     rejected, withdrawn and apologised for in the period, each counted on its own date.
-    Counts only; rates are computed where counts meet (mart_dossier_kpis). -#}
+    Counts only; rates are computed where counts meet (mart_dossier_kpis). A year is the
+    sum of its months.
+    Incremental: a nightly build recounts only the unit × field × months that a changed
+    dossier falls in by any of its versions (macros/dossier_kpis_incremental.sql), then
+    the years of those months from their month rows. A recounted month left with no
+    dossier is written as zeros, which replace the old row, and the post-hook removes it. -#}
 
-{%- set measures = dossier_flow_measures() -%}
-{%- set event_dates = ['received_date', 'finished_date', 'rejected_date', 'withdrawn_date', 'apology_letter_date'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['unit_key', 'field_code', 'period_type', 'period_start'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where " ~ dossier_flow_row_is_empty()
+    )
+}}
 
-with dossiers as (
+-- depends_on: {{ ref('stg_oss__dossier_versions') }}
+-- depends_on: {{ ref('stg_reference__procedures') }}
+
+{%- set measures = dossier_flow_measures() %}
+
+with
+
+{% if is_incremental() -%}
+changed_versions as (
+
+    {{ changed_dossier_versions(kpi_watermark(this)) }}
+
+),
+
+touched_months as (
+    {%- for event_date in dossier_event_dates() %}
+    select unit_key, field_code, {{ period_start(event_date, 'month') }} as period_start
+    from changed_versions
+    where {{ event_date }} is not null
+    {% if not loop.last %}union{% endif %}
+    {%- endfor %}
+
+),
+
+touched_years as (
+
+    select distinct unit_key, field_code, {{ period_start('period_start', 'year') }} as year_start
+    from touched_months
+
+),
+
+{% endif -%}
+
+dossiers as (
 
     select
         *,
         cast(rejected_at as date) as rejected_date,
         cast(withdrawn_at as date) as withdrawn_date,
         cast(apology_letter_at as date) as apology_letter_date
-    from {{ ref('fct_dossier') }}
+    from {{ ref('fct_dossier') }} as dossier
+    {% if is_incremental() -%}
+    where exists (
+        select 1 from touched_years
+        where touched_years.unit_key = dossier.unit_key and touched_years.field_code = dossier.field_code
+    )
+    {%- endif %}
 
 ),
 
 events as (
-    {%- for event_date in event_dates %}
+    {%- for event_date in dossier_event_dates() %}
     select
         unit_key,
         field_code,
-        {{ event_date }} as event_date
+        {{ period_start(event_date, 'month') }} as period_start,
+        extracted_at
         {%- for name, measure_date, condition in measures %},
         {% if measure_date == event_date -%}
         case when {{ condition }} then 1 else 0 end
@@ -34,18 +86,111 @@ events as (
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
+),
+
+counted_months as (
+
+    select
+        unit_key,
+        field_code,
+        period_start
+        {%- for name, _, _ in measures %},
+        cast(sum({{ name }}) as bigint) as {{ name }}
+        {%- endfor %},
+        max(extracted_at) as latest_extracted_at
+    from events
+    {% if is_incremental() -%}
+    where {{ in_slices('touched_months', 'events', 'period_start', 'events.period_start') }}
+    {%- endif %}
+    group by 1, 2, 3
+
+),
+
+{% if is_incremental() -%}
+months as (
+
+    select * from counted_months
+    union all
+    -- a recounted month with no dossier left: zeros replace the old row (post-hook removes them)
+    select
+        touched_months.unit_key,
+        touched_months.field_code,
+        touched_months.period_start
+        {%- for name, _, _ in measures %},
+        0
+        {%- endfor %},
+        cast(null as timestamp)
+    from touched_months
+    where not {{ in_slices('counted_months', 'touched_months', 'period_start', 'touched_months.period_start') }}
+
+),
+
+months_of_touched_years as (
+
+    select * from months
+    union all
+    -- the months already counted in a touched year, for its sum
+    select
+        unit_key,
+        field_code,
+        period_start
+        {%- for name, _, _ in measures %},
+        {{ name }}
+        {%- endfor %},
+        latest_extracted_at
+    from {{ this }} as counted
+    where counted.period_type = 'month'
+      and {{ in_slices('touched_years', 'counted', 'year_start', period_start('counted.period_start', 'year')) }}
+      and not {{ in_slices('touched_months', 'counted', 'period_start', 'counted.period_start') }}
+
+),
+{%- else -%}
+months as (
+
+    select * from counted_months
+
+),
+
+months_of_touched_years as (
+
+    select * from counted_months
+
+),
+{%- endif %}
+
+years as (
+
+    select
+        unit_key,
+        field_code,
+        {{ period_start('period_start', 'year') }} as period_start
+        {%- for name, _, _ in measures %},
+        cast(sum({{ name }}) as bigint) as {{ name }}
+        {%- endfor %},
+        max(latest_extracted_at) as latest_extracted_at
+    from months_of_touched_years
+    group by 1, 2, 3
+
 )
 
-{% for grain in ['month', 'year'] %}
 select
     unit_key,
     field_code,
-    '{{ grain }}' as period_type,
-    {{ period_start('event_date', grain) }} as period_start
+    'month' as period_type,
+    period_start
     {%- for name, _, _ in measures %},
-    cast(sum({{ name }}) as bigint) as {{ name }}
-    {%- endfor %}
-from events
-group by 1, 2, 3, 4
-{% if not loop.last %}union all{% endif %}
-{%- endfor %}
+    {{ name }}
+    {%- endfor %},
+    latest_extracted_at
+from months
+union all
+select
+    unit_key,
+    field_code,
+    'year' as period_type,
+    period_start
+    {%- for name, _, _ in measures %},
+    {{ name }}
+    {%- endfor %},
+    latest_extracted_at
+from years

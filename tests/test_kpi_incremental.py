@@ -1,0 +1,152 @@
+"""The nightly build selects only what changed (dbt's source_status / state selectors),
+recounts only the KPI slices that changed (issue #4), and still gives exactly what a
+full rebuild gives, including when a night's versions correct earlier ones: a finished
+date moved to another month, a finished dossier reopened, a dossier re-filed under a
+procedure of another field or sent to another unit, and a month whose only dossier moves
+out of it (its row must disappear, not stay with stale counts)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cchc.settings import load_settings
+from cchc.transform import dbt_build, dbt_build_changed
+
+KPI_TABLES = ["staging.stg_oss__dossier_versions", "staging.stg_oss__dossiers", "marts.fct_dossier",
+              "intermediate.int_dossier_kpis__flows", "intermediate.int_dossier_kpis__stocks",
+              "marts.mart_dossier_kpis", "marts.mart_dossier_kpis_unit", "marts.mart_dossier_kpis_sector",
+              "marts.mart_dossier_kpis_area"]
+
+
+def append_corrections(warehouse: Path) -> dict[str, list[str]]:
+    """Append one night of versions to raw_oss.dossiers the way the extraction does (new
+    updated_at, a later _extracted_at, a new load id) that correct earlier versions.
+    Returns the dossier ids of each kind of correction."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        night = con.execute("select max(_extracted_at) + interval 1 day from raw_oss.dossiers").fetchone()[0]
+        con.execute("""create temp table latest as
+                       select * from raw_oss.dossiers
+                       qualify row_number() over (partition by dossier_id order by updated_at desc, _extracted_at desc) = 1""")
+
+        def pick(where: str, n: int) -> list[str]:
+            return [r[0] for r in con.execute(
+                f"select dossier_id from latest where {where} order by hash(dossier_id) limit {n}").fetchall()]
+
+        finished = "status = 'finished' and finished_at < '2026-09-01'"
+        kinds = {kind: pick(f"{finished} and hash(dossier_id) % 5 = {n}", 40)
+                 for n, kind in enumerate(["finished_moved", "reopened", "other_field", "other_unit"])}
+        # a dossier alone in its unit × field × month (its receipt is the month's only
+        # event): moving it out must remove the month's row
+        lonely = con.execute("""
+            select latest.dossier_id
+            from intermediate.int_dossier_kpis__flows as flows
+            join staging.stg_reference__procedures as procedures on procedures.field_code = flows.field_code
+            join latest on latest.procedure_code = procedures.procedure_code
+                and latest.unit_key = flows.unit_key
+                and substr(latest.received_at, 1, 7) = strftime(flows.period_start, '%Y-%m')
+            where flows.period_type = 'month' and flows.received_total = 1
+              and flows.finished_total + flows.rejected + flows.withdrawn + flows.apology_letters = 0
+              and latest.status = 'finished' and hash(latest.dossier_id) % 5 = 4
+            order by 1 limit 3""").fetchall()
+        kinds["alone_in_month"] = [r[0] for r in lonely]
+        assert all(kinds.values()), kinds
+        # a procedure of another field, and another unit of the same level, to move dossiers to
+        other_procedure = """(select procedure_code from staging.stg_reference__procedures as p
+                              where p.field_code <> (select field_code from staging.stg_reference__procedures
+                                                     where procedure_code = latest.procedure_code)
+                              order by procedure_code limit 1)"""
+        other_unit = """(select unit_key from latest as l where l.unit_key <> latest.unit_key
+                         and split_part(l.unit_key, ':', 1) = split_part(latest.unit_key, ':', 1)
+                         order by unit_key limit 1)"""
+        shifted = "strftime(cast(cast({c} as timestamptz) + interval 45 day as timestamptz) at time zone 'Asia/Ho_Chi_Minh', '%Y-%m-%dT%H:%M:%S+07:00')"
+        changes = {
+            "finished_moved": {"finished_at": shifted.format(c="finished_at"),
+                               "due_at": shifted.format(c="due_at")},
+            "reopened": {"finished_at": "null", "status": "'in_progress'", "output_digitised": "false"},
+            "other_field": {"procedure_code": other_procedure},
+            "other_unit": {"unit_key": other_unit},
+            "alone_in_month": {c: shifted.format(c=c) for c in ("received_at", "due_at", "finished_at")},
+        }
+        columns = [r[0] for r in con.execute("describe raw_oss.dossiers").fetchall()]
+        for n, (kind, ids) in enumerate(kinds.items()):
+            values = {**changes[kind],
+                      "updated_at": f"strftime(cast('{night}' as timestamp) - interval {n + 1} minute, '%Y-%m-%dT%H:%M:%S+07:00')",
+                      "_extracted_at": f"cast('{night}' as timestamp)", "_dlt_load_id": "'night-corrections'"}
+            select = ", ".join(f"{values[c]} as {c}" if c in values else c for c in columns)
+            id_list = ", ".join(f"'{i}'" for i in ids)
+            con.execute(f"insert into raw_oss.dossiers ({', '.join(columns)}) "
+                        f"select {select} from latest where dossier_id in ({id_list})")
+        return kinds
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def nightly(built_warehouse, tmp_path_factory):
+    """Three nightly builds (cchc.transform.dbt_build_changed) of a copy of the built
+    warehouse: the first (no saved state: everything), a second with no new data, a third
+    after a night of corrections. Returns the work folder, the warehouse, the corrected
+    dossiers of each kind and the node ids each build ran."""
+    work = tmp_path_factory.mktemp("nightly")
+    warehouse = work / "incremental.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    settings = load_settings()
+    built = []
+    for night in range(3):
+        kinds = append_corrections(warehouse) if night == 2 else None
+        result = dbt_build_changed(settings, warehouse=warehouse, target_dir=work / "dbt")
+        built.append({r["unique_id"] for r in result.results})
+    return work, warehouse, kinds, built
+
+
+@pytest.mark.slow
+def test_the_nightly_build_selects_only_what_changed(nightly):
+    _, _, _, (first, quiet, corrected) = nightly
+    models = lambda nodes: {n.split(".")[-1] for n in nodes if n.startswith("model.")}  # noqa: E731
+    assert {"stg_sipas__answers", "mart_papi_province_year", "fct_dossier"} <= models(first)
+    # no new data: only what has no freshness to compare (quarantine, daily counts) is rebuilt
+    assert models(quiet) == {"stg_raw_meta__quarantine", "stg_oss__daily_counts", "int_quality__unit_day_counts"}
+    # new dossier versions: the dossier path, its KPIs, rankings and the indicators built on them
+    assert {"stg_oss__dossier_versions", "fct_dossier", "int_dossier_kpis__flows", "mart_dossier_kpis",
+            "mart_service_index_766", "mart_unit_rankings"} <= models(corrected)
+    assert not {"stg_sipas__answers", "mart_sipas_index", "mart_par_index", "mart_papi_province_year",
+                "fct_disbursement_monthly", "dim_unit"} & models(corrected)
+    assert any(n.startswith("test.") and "fct_dossier" in n for n in corrected)
+
+
+@pytest.mark.slow
+def test_incremental_kpis_equal_a_full_rebuild_after_corrections(nightly):
+    work, incremental, kinds, _ = nightly
+    full = work / "full.duckdb"
+    shutil.copy(incremental, full)
+    dbt_build(load_settings(), warehouse=full, full_refresh=True, target_dir=work / "dbt-full",
+              select="stg_oss__dossier_versions+")
+
+    con = duckdb.connect(str(full), read_only=True)
+    con.execute(f"attach '{incremental}' as inc (read_only)")
+    for table in KPI_TABLES:
+        assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
+        for left, right in [(table, f"inc.{table}"), (f"inc.{table}", table)]:
+            extra = con.execute(f"select * from (select * from {left} except all select * from {right}) limit 3").fetchall()
+            assert not extra, f"{left} has rows {right} has not: {extra}"
+
+    # the corrections took effect: the reopened dossiers are in progress, the lonely months are gone
+    reopened = ", ".join(f"'{i}'" for i in kinds["reopened"])
+    assert con.execute(f"select count(*) from marts.fct_dossier where dossier_id in ({reopened}) "
+                       "and finished_at is null").fetchone()[0] == len(kinds["reopened"])
+    lonely = ", ".join(f"'{i}'" for i in kinds["alone_in_month"])
+    emptied = con.execute(f"""
+        select count(*) from (
+            select distinct v.unit_key, p.field_code, cast(date_trunc('month', v.received_at) as date) as month
+            from staging.stg_oss__dossier_versions as v
+            join staging.stg_reference__procedures as p using (procedure_code)
+            where v.dossier_id in ({lonely}) and not v.is_latest_version) as old_months
+        join inc.intermediate.int_dossier_kpis__flows as flows
+          on flows.unit_key = old_months.unit_key and flows.field_code = old_months.field_code
+         and flows.period_type = 'month' and flows.period_start = old_months.month""").fetchone()[0]
+    assert emptied == 0
