@@ -7,7 +7,19 @@
 {#- The newest extraction already counted in `relation` (a model with a
     latest_extracted_at column); before anything was counted, the beginning of time. -#}
 {% macro kpi_watermark(relation) -%}
-    (select coalesce(max(latest_extracted_at), cast('1900-01-01' as timestamp)) from {{ relation }})
+    {{ max_or_beginning(relation, 'latest_extracted_at') }}
+{%- endmacro %}
+
+{#- The largest `column` of `relation`, or the beginning of time when the relation is
+    empty or was built before the column existed (its first incremental build after an
+    upgrade then recounts everything; on_schema_change appends the column). -#}
+{% macro max_or_beginning(relation, column) -%}
+    {%- set existing = adapter.get_columns_in_relation(relation) | map(attribute='name') | list if execute else [] -%}
+    {%- if column in existing -%}
+    (select coalesce(max({{ column }}), cast('1900-01-01' as timestamp)) from {{ relation }})
+    {%- else -%}
+    cast('1900-01-01' as timestamp)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Every version of the dossiers with a version extracted after `watermark`, with the

@@ -5,14 +5,16 @@
     Incremental: a nightly build recounts only the unit × field × months that a changed
     dossier falls in by any of its versions (macros/dossier_kpis_incremental.sql), then
     the years of those months from their month rows. A recounted month left with no
-    dossier is written as zeros, which replace the old row, and the post-hook removes it. -#}
+    dossier is written as zeros, which replace the old row, and the post-hook removes it.
+    New columns are appended (on_schema_change): a table built before the watermark
+    column has none, so its first incremental build recounts every month. -#}
 
 {{
     config(
         materialized='incremental',
         unique_key=['unit_key', 'field_code', 'period_type', 'period_start'],
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         post_hook="delete from {{ this }} where " ~ dossier_flow_row_is_empty()
     )
 }}

@@ -2,11 +2,31 @@
     dossiers open then (received before it, not yet finished, rejected or withdrawn) and
     those of them already past their due time (in progress overdue). A boundary after the
     data's "as of" (the last extraction) is measured at the as-of instant instead. A range
-    join: each dossier meets only the boundaries it stays open across. -#}
+    join: each dossier meets only the boundaries it stays open across.
+    Incremental: a nightly build recounts (1) every boundary after the previous build's
+    as-of instant, for every unit × field (its measuring instant moved with the new
+    extraction), and (2) the earlier boundaries of the unit × fields where a changed
+    dossier (macros/dossier_kpis_incremental.sql) was open by any of its versions. A
+    recounted stock with no dossier left is written as zero, replacing the old row, and
+    the post-hook removes it. New columns are appended (on_schema_change): a table built
+    before them has no watermark or as-of, so its first incremental build recounts all. -#}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=['unit_key', 'field_code', 'boundary_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="delete from {{ this }} where open_dossiers = 0"
+    )
+}}
+
+-- depends_on: {{ ref('stg_oss__dossier_versions') }}
+-- depends_on: {{ ref('stg_reference__procedures') }}
 
 with dossiers as (
 
-    select unit_key, field_code, received_at, due_at, closed_at
+    select unit_key, field_code, received_at, due_at, closed_at, extracted_at
     from {{ ref('fct_dossier') }}
 
 ),
@@ -29,16 +49,133 @@ boundaries as (
       -- up to the end of the current year: later boundaries of open periods are measured at the as-of instant
       and dates.month_start <= {{ period_end(period_start('cast(as_of.as_of as date)', 'year'), 'year') }}
 
+),
+
+{% if is_incremental() -%}
+previous as (
+
+    select {{ max_or_beginning(this, 'measured_at') }} as as_of
+
+),
+
+changed_versions as (
+
+    {{ changed_dossier_versions(kpi_watermark(this)) }}
+
+),
+
+-- (1) boundaries whose measuring instant moved, for every unit × field
+moved_boundaries as (
+
+    select boundaries.*
+    from boundaries
+    cross join previous
+    where boundaries.boundary_date > previous.as_of
+
+),
+
+-- (2) earlier boundaries where a changed dossier was open, before or after its change
+touched_stocks as (
+
+    select distinct changed_versions.unit_key, changed_versions.field_code, boundaries.boundary_date, boundaries.measured_at
+    from boundaries
+    cross join previous
+    join changed_versions
+        on changed_versions.received_at < boundaries.measured_at
+        and (changed_versions.closed_at is null or changed_versions.closed_at >= boundaries.measured_at)
+    where boundaries.boundary_date <= previous.as_of
+
+),
+
+counted as (
+
+    select
+        dossiers.unit_key,
+        dossiers.field_code,
+        moved_boundaries.boundary_date,
+        moved_boundaries.measured_at,
+        dossiers.due_at,
+        dossiers.extracted_at
+    from moved_boundaries
+    join dossiers
+        on dossiers.received_at < moved_boundaries.measured_at
+        and (dossiers.closed_at is null or dossiers.closed_at >= moved_boundaries.measured_at)
+    union all
+    select
+        dossiers.unit_key,
+        dossiers.field_code,
+        touched_stocks.boundary_date,
+        touched_stocks.measured_at,
+        dossiers.due_at,
+        dossiers.extracted_at
+    from touched_stocks
+    join dossiers
+        on dossiers.unit_key = touched_stocks.unit_key
+        and dossiers.field_code = touched_stocks.field_code
+        and dossiers.received_at < touched_stocks.measured_at
+        and (dossiers.closed_at is null or dossiers.closed_at >= touched_stocks.measured_at)
+
+),
+
+-- every stock recounted, so that one left without dossiers is replaced by a zero row
+recounted as (
+
+    select unit_key, field_code, boundary_date, measured_at from touched_stocks
+    union
+    select existing.unit_key, existing.field_code, existing.boundary_date, moved_boundaries.measured_at
+    from {{ this }} as existing
+    join moved_boundaries on moved_boundaries.boundary_date = existing.boundary_date
+
+),
+{%- else -%}
+counted as (
+
+    select
+        dossiers.unit_key,
+        dossiers.field_code,
+        boundaries.boundary_date,
+        boundaries.measured_at,
+        dossiers.due_at,
+        dossiers.extracted_at
+    from boundaries
+    join dossiers
+        on dossiers.received_at < boundaries.measured_at
+        and (dossiers.closed_at is null or dossiers.closed_at >= boundaries.measured_at)
+
+),
+{%- endif %}
+
+stocks as (
+
+    select
+        unit_key,
+        field_code,
+        boundary_date,
+        count(*) as open_dossiers,
+        cast(sum(case when due_at < measured_at then 1 else 0 end) as bigint) as overdue_dossiers,
+        measured_at,
+        max(extracted_at) as latest_extracted_at
+    from counted
+    group by unit_key, field_code, boundary_date, measured_at
+
 )
 
+select * from stocks
+{% if is_incremental() -%}
+union all
 select
-    dossiers.unit_key,
-    dossiers.field_code,
-    boundaries.boundary_date,
-    count(*) as open_dossiers,
-    cast(sum(case when dossiers.due_at < boundaries.measured_at then 1 else 0 end) as bigint) as overdue_dossiers
-from boundaries
-join dossiers
-    on dossiers.received_at < boundaries.measured_at
-    and (dossiers.closed_at is null or dossiers.closed_at >= boundaries.measured_at)
-group by 1, 2, 3
+    recounted.unit_key,
+    recounted.field_code,
+    recounted.boundary_date,
+    0 as open_dossiers,
+    cast(0 as bigint) as overdue_dossiers,
+    recounted.measured_at,
+    cast(null as timestamp) as latest_extracted_at
+from recounted
+where not exists (
+    select 1 from stocks
+    where stocks.unit_key = recounted.unit_key
+      and stocks.field_code = recounted.field_code
+      and stocks.boundary_date = recounted.boundary_date
+)
+{%- endif %}
