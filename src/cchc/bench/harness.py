@@ -109,6 +109,9 @@ class Run:
 
     def __init__(self, scale: Scale, work_dir: Path, results_dir: Path, timeout: int):
         self.scale, self.work, self.results_dir, self.timeout = scale, work_dir, results_dir, timeout
+        # a run at a reduced volume is kept beside the full-volume one: national-10M
+        reduced = scale.dossiers != SCALES[scale.name].dossiers
+        self.key = f"{scale.name}-{scale.dossiers / 1e6:g}M" if reduced else scale.name
         self.day = datetime.now(timezone.utc).date().isoformat()
         resources = dict(scale.resources)
         resources.setdefault("temp_directory", str(work_dir / "duckdb_tmp"))
@@ -168,7 +171,7 @@ class Run:
         self.results_dir.mkdir(parents=True, exist_ok=True)
         path = self.results_dir / f"{self.day}.json"
         runs = json.loads(path.read_text()) if path.exists() else {}
-        runs[self.scale.name] = self.record
+        runs[self.key] = self.record
         path.write_text(json.dumps(runs, indent=2, ensure_ascii=False, default=str) + "\n")
         (self.results_dir / f"{self.day}.md").write_text(report.markdown(runs, self.day), encoding="utf-8")
 

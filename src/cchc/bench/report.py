@@ -98,7 +98,8 @@ def markdown(runs: dict, day: str) -> str:
                   f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, DuckDB {m['duckdb']}; "
                   f"DuckDB limits {run['duckdb_resources']['memory_limit']}, {run['duckdb_resources']['threads']} threads. "
                   f"Load average at start {run['load_average_start'][0]:.2f}, at end {run['load_average_end'][0]:.2f} "
-                  f"(the machine is shared with other engineers' tests). Run {run['started_utc']} → {run['finished_utc']}.", "",
+                  f"({m['cores']} cores: a load above {m['cores']} means other work shared the machine). "
+                  f"Run {run['started_utc']} → {run['finished_utc']}.", "",
                   "| step | wall | peak memory | note |", "|---|---|---|---|"]
         for step, entry in run["steps"].items():
             if entry.get("not_measured"):

@@ -52,30 +52,15 @@ touched_years as (
 
 {% endif -%}
 
-dossiers as (
-
-    select
-        *,
-        cast(rejected_at as date) as rejected_date,
-        cast(withdrawn_at as date) as withdrawn_date,
-        cast(apology_letter_at as date) as apology_letter_date
-    from {{ ref('fct_dossier') }} as dossier
-    {% if is_incremental() -%}
-    where exists (
-        select 1 from touched_years
-        where touched_years.unit_key = dossier.unit_key and touched_years.field_code = dossier.field_code
-    )
-    {%- endif %}
-
-),
-
+{#- Each branch reads fct_dossier itself (the columns it needs) rather than a shared
+    CTE: DuckDB materialises a CTE read more than once, here every dossier's row. -#}
 events as (
     {%- for event_date in dossier_event_dates() %}
     select
-        unit_key,
-        field_code,
+        dossier.unit_key,
+        dossier.field_code,
         {{ period_start(event_date, 'month') }} as period_start,
-        extracted_at
+        dossier.extracted_at
         {%- for name, measure_date, condition in measures %},
         {% if measure_date == event_date -%}
         case when {{ condition }} then 1 else 0 end
@@ -83,8 +68,21 @@ events as (
         0
         {%- endif %} as {{ name }}
         {%- endfor %}
-    from dossiers
+    from (
+        select
+            *,
+            cast(rejected_at as date) as rejected_date,
+            cast(withdrawn_at as date) as withdrawn_date,
+            cast(apology_letter_at as date) as apology_letter_date
+        from {{ ref('fct_dossier') }}
+    ) as dossier
     where {{ event_date }} is not null
+    {%- if is_incremental() %}
+      and exists (
+        select 1 from touched_years
+        where touched_years.unit_key = dossier.unit_key and touched_years.field_code = dossier.field_code
+      )
+    {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 

@@ -24,14 +24,13 @@
 -- depends_on: {{ ref('stg_oss__dossier_versions') }}
 -- depends_on: {{ ref('stg_reference__procedures') }}
 
-with dossiers as (
+{#- The dossiers are read where needed rather than through a shared CTE: DuckDB
+    materialises a CTE read more than once, here every dossier's row. -#}
+{%- set dossiers -%}
+    (select unit_key, field_code, received_at, due_at, closed_at, extracted_at from {{ ref('fct_dossier') }})
+{%- endset %}
 
-    select unit_key, field_code, received_at, due_at, closed_at, extracted_at
-    from {{ ref('fct_dossier') }}
-
-),
-
-as_of as (
+with as_of as (
 
     select max(extracted_at) as as_of from {{ ref('fct_dossier') }}
 
@@ -45,7 +44,7 @@ boundaries as (
     from {{ ref('dim_date') }} as dates
     cross join as_of
     where dates.calendar_date = dates.month_start
-      and dates.month_start > (select min(cast(received_at as date)) from dossiers)
+      and dates.month_start > (select min(cast(received_at as date)) from {{ ref('fct_dossier') }})
       -- up to the end of the current year: later boundaries of open periods are measured at the as-of instant
       and dates.month_start <= {{ period_end(period_start('cast(as_of.as_of as date)', 'year'), 'year') }}
 
@@ -97,7 +96,7 @@ counted as (
         dossiers.due_at,
         dossiers.extracted_at
     from moved_boundaries
-    join dossiers
+    join {{ dossiers }} as dossiers
         on dossiers.received_at < moved_boundaries.measured_at
         and (dossiers.closed_at is null or dossiers.closed_at >= moved_boundaries.measured_at)
     union all
@@ -109,7 +108,7 @@ counted as (
         dossiers.due_at,
         dossiers.extracted_at
     from touched_stocks
-    join dossiers
+    join {{ dossiers }} as dossiers
         on dossiers.unit_key = touched_stocks.unit_key
         and dossiers.field_code = touched_stocks.field_code
         and dossiers.received_at < touched_stocks.measured_at
@@ -138,7 +137,7 @@ counted as (
         dossiers.due_at,
         dossiers.extracted_at
     from boundaries
-    join dossiers
+    join {{ dossiers }} as dossiers
         on dossiers.received_at < boundaries.measured_at
         and (dossiers.closed_at is null or dossiers.closed_at >= boundaries.measured_at)
 

@@ -13,23 +13,29 @@
     )
 }}
 
-with source as (
-
-    select * from {{ source('oss', 'dossiers') }}
+{%- set raw_versions -%}
+    {{ source('oss', 'dossiers') }}
     {% if is_incremental() -%}
     where {{ changed_since_last_build('dossier_id', 'extracted_at') }}
     {%- endif %}
+{%- endset %}
+
+with source as (
+
+    select * from {{ raw_versions }}
 
 ),
 
 {#- Version numbers: a window over every raw version would sort the whole table with all
     its columns. Only the dossiers with several versions are ranked, on a narrow
     projection, and joined back on the raw key (dossier_id × updated_at, unique in raw:
-    the extraction merges on it); a dossier seen once is version 1 of 1 without a sort. -#}
+    the extraction merges on it); a dossier seen once is version 1 of 1 without a sort.
+    These CTEs read the raw table themselves rather than `source`: DuckDB materialises a
+    CTE read more than once, which here would copy every column of every raw version. -#}
 versioned_dossiers as (
 
     select dossier_id, count(*) as version_count
-    from source
+    from {{ raw_versions }}
     group by dossier_id
     having count(*) > 1
 
@@ -38,15 +44,15 @@ versioned_dossiers as (
 version_numbers as (
 
     select
-        source.dossier_id,
-        source.updated_at,
+        versions.dossier_id,
+        versions.updated_at,
         row_number() over (
-            partition by source.dossier_id
-            order by {{ to_local_timestamp('source.updated_at') }}, source._extracted_at, source._dlt_load_id, source._page
+            partition by versions.dossier_id
+            order by {{ to_local_timestamp('versions.updated_at') }}, versions._extracted_at, versions._dlt_load_id, versions._page
         ) as version_number,
         versioned_dossiers.version_count
-    from source
-    join versioned_dossiers on versioned_dossiers.dossier_id = source.dossier_id
+    from {{ source('oss', 'dossiers') }} as versions
+    join versioned_dossiers on versioned_dossiers.dossier_id = versions.dossier_id
 
 ),
 
