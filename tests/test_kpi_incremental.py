@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from cchc.settings import load_settings
-from cchc.transform import dbt_build, dbt_build_changed
+from cchc.transform import dbt_build, dbt_build_changed, missing_relations
 
 KPI_TABLES = ["staging.stg_oss__dossier_versions", "staging.stg_oss__dossiers", "marts.fct_dossier",
               "intermediate.int_dossier_kpis__flows", "intermediate.int_dossier_kpis__stocks",
@@ -150,3 +150,18 @@ def test_incremental_kpis_equal_a_full_rebuild_after_corrections(nightly):
           on flows.unit_key = old_months.unit_key and flows.field_code = old_months.field_code
          and flows.period_type = 'month' and flows.period_start = old_months.month""").fetchone()[0]
     assert emptied == 0
+
+
+@pytest.mark.slow
+def test_a_warehouse_missing_a_built_table_is_not_trusted_with_the_saved_state(nightly):
+    """A warehouse recreated (or a table dropped) since the saved state would make a
+    changed-only build skip models whose tables are gone: dbt_build_changed checks the
+    state's tables first and builds everything when one is missing."""
+    work, warehouse, _, _ = nightly
+    manifest = work / "dbt" / "state" / "manifest.json"
+    assert missing_relations(warehouse, manifest) == []
+    damaged = work / "damaged.duckdb"
+    shutil.copy(warehouse, damaged)
+    with duckdb.connect(str(damaged)) as con:
+        con.execute("drop table seeds.par_classification_bands")
+    assert missing_relations(damaged, manifest) == ["seeds.par_classification_bands"]

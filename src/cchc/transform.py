@@ -100,7 +100,8 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
     """The nightly `dbt build`: only the nodes downstream of a source that received data
     since the last successful build of this warehouse, or whose code changed, plus those
     downstream of the sources without a freshness check (ALWAYS_BUILT). The first build
-    (no saved state, or state saved for another warehouse) builds everything. The state
+    (no saved state, state saved for another warehouse, or a warehouse lacking a table that
+    build made, e.g. recreated since) builds everything. The state
     (that build's manifest.json and sources.json) is saved after a successful build only,
     so a failed night is rebuilt the next night. `full_refresh`: rebuild everything from
     scratch, and save the state for the next night. Raises DbtBuildError on failure."""
@@ -119,7 +120,8 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
     state.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(snapshot, fresh_snapshot)
     has_state = (all((state / name).exists() for name in STATE_FILES)
-                 and (state / "warehouse").exists() and (state / "warehouse").read_text() == str(warehouse))
+                 and (state / "warehouse").exists() and (state / "warehouse").read_text() == str(warehouse)
+                 and not missing_relations(warehouse, state / "manifest.json"))
     if full_refresh or not has_state:
         command = ["build"] + (["--full-refresh"] if full_refresh else [])
     else:
@@ -130,3 +132,16 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
     shutil.move(fresh_snapshot, state / "sources.json")
     (state / "warehouse").write_text(str(warehouse))
     return result
+
+
+def missing_relations(warehouse: Path, manifest: Path) -> list[str]:
+    """The seeds and table models of a build's manifest that the warehouse does not hold."""
+    import duckdb
+
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    expected = {f"{n['schema']}.{n.get('alias') or n['name']}" for n in nodes
+                if n["resource_type"] in ("model", "seed") and n["config"].get("materialized") != "ephemeral"}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        existing = {f"{schema}.{name}" for schema, name in
+                    con.execute("select table_schema, table_name from information_schema.tables").fetchall()}
+    return sorted(expected - existing)
