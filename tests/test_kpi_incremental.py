@@ -7,6 +7,7 @@ out of it (its row must disappear, not stay with stale counts)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import duckdb
 import pytest
 
 from cchc.settings import load_settings
-from cchc.transform import dbt_build, dbt_build_changed, missing_relations
+from cchc.transform import dbt_build, dbt_build_changed, fresher_sources, missing_relations, project_fingerprint
 
 KPI_TABLES = ["staging.stg_oss__dossier_versions", "staging.stg_oss__dossiers", "marts.fct_dossier",
               "intermediate.int_dossier_kpis__flows", "intermediate.int_dossier_kpis__stocks",
@@ -88,25 +89,31 @@ def append_corrections(warehouse: Path) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def nightly(built_warehouse, tmp_path_factory):
-    """Three nightly builds (cchc.transform.dbt_build_changed) of a copy of the built
+    """Four nightly builds (cchc.transform.dbt_build_changed) of a copy of the built
     warehouse: the first (no saved state: everything), a second with no new data, a third
-    after a night of corrections. Returns the work folder, the warehouse, the corrected
-    dossiers of each kind and the node ids each build ran."""
+    after a night of corrections (the warehouse is copied then, for the comparisons), a
+    fourth after reference data was reloaded. Returns the work folder, the copy after the
+    corrections, the corrected dossiers of each kind and, per build, its results."""
     work = tmp_path_factory.mktemp("nightly")
     warehouse = work / "incremental.duckdb"
     shutil.copy(built_warehouse, warehouse)
     settings = load_settings()
     built = []
-    for night in range(3):
-        kinds = append_corrections(warehouse) if night == 2 else None
+    for night in range(4):
+        if night == 2:
+            kinds = append_corrections(warehouse)
+        if night == 3:
+            shutil.copy(warehouse, work / "after_corrections.duckdb")
+            with duckdb.connect(str(warehouse)) as con:
+                con.execute("update reference.load_manifest set loaded_at = loaded_at + interval 1 day")
         result = dbt_build_changed(settings, warehouse=warehouse, target_dir=work / "dbt")
-        built.append({r["unique_id"] for r in result.results})
-    return work, warehouse, kinds, built
+        built.append({r["unique_id"]: r for r in result.results})
+    return work, work / "after_corrections.duckdb", kinds, built
 
 
 @pytest.mark.slow
 def test_the_nightly_build_selects_only_what_changed(nightly):
-    _, _, _, (first, quiet, corrected) = nightly
+    _, _, _, (first, quiet, corrected, reference_reloaded) = nightly
     models = lambda nodes: {n.split(".")[-1] for n in nodes if n.startswith("model.")}  # noqa: E731
     assert {"stg_sipas__answers", "mart_papi_province_year", "fct_dossier"} <= models(first)
     # no new data: only what has no freshness to compare (quarantine, daily counts) is rebuilt
@@ -117,6 +124,8 @@ def test_the_nightly_build_selects_only_what_changed(nightly):
     assert not {"stg_sipas__answers", "mart_sipas_index", "mart_par_index", "mart_papi_province_year",
                 "fct_disbursement_monthly", "dim_unit"} & models(corrected)
     assert any(n.startswith("test.") and "fct_dossier" in n for n in corrected)
+    # new reference data: everything, from scratch
+    assert models(reference_reloaded) == models(first)
 
 
 @pytest.mark.slow
@@ -165,3 +174,42 @@ def test_a_warehouse_missing_a_built_table_is_not_trusted_with_the_saved_state(n
     with duckdb.connect(str(damaged)) as con:
         con.execute("drop table seeds.par_classification_bands")
     assert missing_relations(damaged, manifest) == ["seeds.par_classification_bands"]
+
+
+@pytest.mark.slow
+def test_tables_built_before_the_watermark_columns_recount_on_their_first_incremental_build(nightly):
+    """Upgrading: flows and stocks tables made before latest_extracted_at / measured_at
+    existed get the columns appended and recount everything, matching a full rebuild."""
+    work, warehouse, _, _ = nightly
+    upgraded = work / "upgraded.duckdb"
+    shutil.copy(warehouse, upgraded)
+    with duckdb.connect(str(upgraded)) as con:
+        con.execute("alter table intermediate.int_dossier_kpis__flows drop column latest_extracted_at")
+        con.execute("alter table intermediate.int_dossier_kpis__stocks drop column latest_extracted_at")
+        con.execute("alter table intermediate.int_dossier_kpis__stocks drop column measured_at")
+    dbt_build(load_settings(), warehouse=upgraded, target_dir=work / "dbt-upgrade",
+              select="int_dossier_kpis__flows int_dossier_kpis__stocks")
+    con = duckdb.connect(str(upgraded), read_only=True)
+    con.execute(f"attach '{warehouse}' as inc (read_only)")
+    for table in ["intermediate.int_dossier_kpis__flows", "intermediate.int_dossier_kpis__stocks"]:
+        for left, right in [(table, f"inc.{table}"), (f"inc.{table}", table)]:
+            assert con.execute(f"select count(*) from (select * from {left} except all select * from {right})").fetchone()[0] == 0, table
+
+
+def test_reference_reloads_and_project_changes_are_detected(tmp_path, monkeypatch):
+    """What makes the nightly build start from scratch: a source newly loaded (reference
+    data among them) and any change of the project's code or of the salt its SQL reads."""
+    def snapshot(path: Path, loads: dict[str, str]) -> Path:
+        path.write_text(json.dumps({"results": [{"unique_id": uid, "max_loaded_at": at} for uid, at in loads.items()]}))
+        return path
+    before = snapshot(tmp_path / "before.json", {"source.cchc.oss.dossiers": "2026-11-20T01:30:00+00:00",
+                                                 "source.cchc.reference.procedures": "2026-11-01T08:00:00+00:00"})
+    after = snapshot(tmp_path / "after.json", {"source.cchc.oss.dossiers": "2026-11-21T01:30:00.5+00:00",
+                                               "source.cchc.reference.procedures": "2026-11-01T08:00:00+00:00",
+                                               "source.cchc.par.par_scores": "2026-11-21T01:00:00+00:00"})
+    assert fresher_sources(before, after) == {"source.cchc.oss.dossiers", "source.cchc.par.par_scores"}
+    settings = load_settings()
+    first = project_fingerprint(settings)
+    assert project_fingerprint(settings) == first
+    monkeypatch.setenv("CCHC_PII_SALT", "another-salt")
+    assert project_fingerprint(settings) != first

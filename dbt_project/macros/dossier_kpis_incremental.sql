@@ -14,12 +14,21 @@
     empty or was built before the column existed (its first incremental build after an
     upgrade then recounts everything; on_schema_change appends the column). -#}
 {% macro max_or_beginning(relation, column) -%}
-    {%- set existing = adapter.get_columns_in_relation(relation) | map(attribute='name') | list if execute else [] -%}
-    {%- if column in existing -%}
+    {%- if column in relation_columns(relation) -%}
     (select coalesce(max({{ column }}), cast('1900-01-01' as timestamp)) from {{ relation }})
     {%- else -%}
     cast('1900-01-01' as timestamp)
     {%- endif -%}
+{%- endmacro %}
+
+{#- `column` of `relation`, or a NULL of `type` when the relation was built before the
+    column existed. -#}
+{% macro column_or_null(relation, column, type) -%}
+    {%- if column in relation_columns(relation) -%}{{ column }}{%- else -%}cast(null as {{ type }}){%- endif -%}
+{%- endmacro %}
+
+{% macro relation_columns(relation) -%}
+    {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name') | list if execute else []) }}
 {%- endmacro %}
 
 {#- Every version of the dossiers with a version extracted after `watermark`, with the

@@ -4,20 +4,22 @@ One process, because DuckDB allows a single writer: dbt's threads share that pro
 connection, whereas one process per model (cosmos' default) would fight over the file lock.
 
 The nightly build (`dbt_build_changed`) builds only what changed, with dbt's own state
-selectors rather than bookkeeping of ours: `source_status:fresher+` (the nodes downstream
+selector rather than bookkeeping of ours: `source_status:fresher+` (the nodes downstream
 of a source whose newest load is later than at the last successful build, from `dbt
-source freshness` snapshots) and `state:modified+` (nodes whose code or configuration
-changed). Inside the selection, the dossier models are incremental.
+source freshness` snapshots). Inside the selection, the dossier models are incremental.
+A change of the project's code or of reference data rebuilds everything from scratch.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from .settings import Settings
@@ -92,19 +94,27 @@ def dbt_build(settings: Settings, *, warehouse: Path | None = None, full_refresh
 
 # Sources without a freshness check (no load time to compare): always rebuilt downstream.
 ALWAYS_BUILT = ("source:raw_meta.quarantine+", "source:oss.daily_counts+")
-STATE_FILES = ("manifest.json", "sources.json")
+# New reference data (a procedure moved to another field, a unit's parent changed) changes
+# how every dossier is counted, not only the night's: the build starts from scratch.
+REBUILD_ALL_SOURCES = "source.cchc.reference."
+# Environment the project's SQL reads (the salt of the personal-data hashes).
+PROJECT_ENV = ("CCHC_PII_SALT",)
+STATE_FILES = ("manifest.json", "sources.json", "fingerprint")
 
 
 def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
                       target_dir: Path | None = None, full_refresh: bool = False) -> DbtResult:
     """The nightly `dbt build`: only the nodes downstream of a source that received data
-    since the last successful build of this warehouse, or whose code changed, plus those
-    downstream of the sources without a freshness check (ALWAYS_BUILT). The first build
-    (no saved state, state saved for another warehouse, or a warehouse lacking a table that
-    build made, e.g. recreated since) builds everything. The state
-    (that build's manifest.json and sources.json) is saved after a successful build only,
-    so a failed night is rebuilt the next night. `full_refresh`: rebuild everything from
-    scratch, and save the state for the next night. Raises DbtBuildError on failure."""
+    since the last successful build of this warehouse (dbt's `source_status:fresher+`
+    against that build's `dbt source freshness` snapshot), plus those downstream of the
+    sources without a freshness check (ALWAYS_BUILT); the incremental models inside do
+    the rest. Everything is rebuilt from scratch (--full-refresh) when the project's code,
+    vars or salt changed since that build (incremental tables would otherwise mix old and
+    new logic) or reference data was reloaded; everything is built (without refresh) when
+    there is no usable saved state: none, saved for another warehouse, or a warehouse
+    lacking a table that build made (e.g. recreated since). The state is saved after a
+    successful build only, so a failed night is caught up the next. `full_refresh`:
+    rebuild everything from scratch. Raises DbtBuildError on failure."""
     warehouse = (warehouse or settings.warehouse_path).resolve()
     target_dir = target_dir or settings.data_dir / "dbt"
     state = target_dir / "state"
@@ -116,22 +126,50 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
     if not snapshot.exists():
         raise DbtBuildError(f"dbt source freshness wrote no sources.json ({freshness.returncode}): "
                             f"{freshness.stdout[-2000:]}")
-    fresh_snapshot = state / "sources.current.json"
     state.mkdir(parents=True, exist_ok=True)
+    fresh_snapshot = state / "sources.current.json"
     shutil.copyfile(snapshot, fresh_snapshot)
+    fingerprint = project_fingerprint(settings)
     has_state = (all((state / name).exists() for name in STATE_FILES)
                  and (state / "warehouse").exists() and (state / "warehouse").read_text() == str(warehouse)
                  and not missing_relations(warehouse, state / "manifest.json"))
+    if has_state and not full_refresh:
+        full_refresh = ((state / "fingerprint").read_text() != fingerprint
+                        or any(uid.startswith(REBUILD_ALL_SOURCES)
+                               for uid in fresher_sources(state / "sources.json", fresh_snapshot)))
     if full_refresh or not has_state:
         command = ["build"] + (["--full-refresh"] if full_refresh else [])
     else:
-        command = ["build", "--select", " ".join(("source_status:fresher+", "state:modified+", *ALWAYS_BUILT)),
-                   "--state", str(state)]
+        command = ["build", "--select", " ".join(("source_status:fresher+", *ALWAYS_BUILT)), "--state", str(state)]
     result = checked(run_dbt(settings, command, warehouse=warehouse, target_dir=target_dir))
     shutil.copyfile(target_dir / "target" / "manifest.json", state / "manifest.json")
     shutil.move(fresh_snapshot, state / "sources.json")
+    (state / "fingerprint").write_text(fingerprint)
     (state / "warehouse").write_text(str(warehouse))
     return result
+
+
+def project_fingerprint(settings: Settings) -> str:
+    """A digest of everything that decides what the project computes: its files (models,
+    macros, seeds, tests, dbt_project.yml) and the environment its SQL reads."""
+    digest = hashlib.sha256()
+    root = settings.dbt_project_dir
+    for path in sorted(p for p in root.rglob("*")
+                       if p.is_file() and p.relative_to(root).parts[0] not in ("target", "logs", "dbt_packages")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in PROJECT_ENV:
+        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
+    return digest.hexdigest()
+
+
+def fresher_sources(previous: Path, current: Path) -> set[str]:
+    """The sources whose newest load in the `current` freshness snapshot (sources.json) is
+    later than in `previous`, or that `previous` did not have."""
+    def loaded(path: Path) -> dict[str, datetime]:
+        return {r["unique_id"]: datetime.fromisoformat(r["max_loaded_at"])
+                for r in json.loads(path.read_text())["results"] if r.get("max_loaded_at")}
+    before, now = loaded(previous), loaded(current)
+    return {uid for uid, at in now.items() if uid not in before or at > before[uid]}
 
 
 def missing_relations(warehouse: Path, manifest: Path) -> list[str]:

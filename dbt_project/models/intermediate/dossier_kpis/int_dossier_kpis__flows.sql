@@ -137,7 +137,7 @@ months_of_touched_years as (
         {%- for name, _, _ in measures %},
         {{ name }}
         {%- endfor %},
-        latest_extracted_at
+        {{ column_or_null(this, 'latest_extracted_at', 'timestamp') }}
     from {{ this }} as counted
     where counted.period_type = 'month'
       and {{ in_slices('touched_years', 'counted', 'year_start', period_start('counted.period_start', 'year')) }}

@@ -36,7 +36,7 @@ with as_of as (
 
 ),
 
-boundaries as (
+month_boundaries as (
 
     select
         dates.month_start as boundary_date,
@@ -44,9 +44,16 @@ boundaries as (
     from {{ ref('dim_date') }} as dates
     cross join as_of
     where dates.calendar_date = dates.month_start
-      and dates.month_start > (select min(cast(received_at as date)) from {{ ref('fct_dossier') }})
       -- up to the end of the current year: later boundaries of open periods are measured at the as-of instant
       and dates.month_start <= {{ period_end(period_start('cast(as_of.as_of as date)', 'year'), 'year') }}
+
+),
+
+boundaries as (
+
+    select *
+    from month_boundaries
+    where boundary_date > (select min(cast(received_at as date)) from {{ ref('fct_dossier') }})
 
 ),
 
@@ -76,8 +83,10 @@ moved_boundaries as (
 -- (2) earlier boundaries where a changed dossier was open, before or after its change
 touched_stocks as (
 
+    -- every month start, not only those after today's earliest receipt: an old version
+    -- received earlier than any dossier now left stocks there that must be recounted
     select distinct changed_versions.unit_key, changed_versions.field_code, boundaries.boundary_date, boundaries.measured_at
-    from boundaries
+    from month_boundaries as boundaries
     cross join previous
     join changed_versions
         on changed_versions.received_at < boundaries.measured_at
