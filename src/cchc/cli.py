@@ -281,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--select", help="dbt node selection")
     build.add_argument("--changed", action="store_true",
                        help="the nightly build: only what is downstream of sources loaded since the last "
-                            "successful --changed build, or of changed code (everything the first time)")
+                            "successful --changed build (everything the first time, from scratch after a code "
+                            "change or a reference reload)")
     build.set_defaults(handler=_cmd_build)
 
     publish = commands.add_parser("publish", help="publish the marts to the read-only serving database")
