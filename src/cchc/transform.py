@@ -150,12 +150,14 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
 
 
 def project_fingerprint(settings: Settings) -> str:
-    """A digest of everything that decides what the project computes: its files (models,
-    macros, seeds, tests, dbt_project.yml) and the environment its SQL reads."""
+    """A digest of everything that decides what the project computes: dbt_project.yml
+    (vars, configs), models, macros and seeds, and the environment its SQL reads (tests and
+    docs change no table)."""
     digest = hashlib.sha256()
     root = settings.dbt_project_dir
-    for path in sorted(p for p in root.rglob("*")
-                       if p.is_file() and p.relative_to(root).parts[0] not in ("target", "logs", "dbt_packages")):
+    inputs = [root / "dbt_project.yml", *(p for folder in ("models", "macros", "seeds")
+                                         for p in (root / folder).rglob("*") if p.is_file())]
+    for path in sorted(inputs):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     for name in PROJECT_ENV:
         digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
