@@ -18,10 +18,8 @@ import pytest
 from cchc.bench.generate import RAW_COLUMNS, GenerationSpec, generate
 from cchc.bench.harness import run_scale
 from cchc.bench.pandas_path import dossier_kpis_pandas
-from cchc.settings import load_settings
-from cchc.transform import dbt_build
 
-from test_kpi_incremental import KPI_TABLES
+from test_kpi_incremental import KPI_TABLES, assert_same_rows, full_rebuild_beside
 
 KEYS = ["unit_key", "field_code", "period_type", "period_start"]
 
@@ -135,18 +133,11 @@ def test_incremental_build_equals_a_full_refresh(ci_run, tmp_path):
     """After the night's build (only what changed, incremental inside), the dossier path
     and its KPIs hold exactly what a full rebuild from every raw version gives."""
     root, _ = ci_run
-    incremental = root / "bench-ci" / "warehouse" / "cchc.duckdb"
-    full = tmp_path / "full.duckdb"
-    shutil.copy(incremental, full)
-    dbt_build(load_settings(), warehouse=full, full_refresh=True, target_dir=tmp_path / "dbt",
-              select="stg_oss__dossier_versions+")
-    con = duckdb.connect(str(full), read_only=True)
-    con.execute(f"attach '{incremental}' as inc (read_only)")
+    con = full_rebuild_beside(root / "bench-ci" / "warehouse" / "cchc.duckdb", tmp_path)
     for table in KPI_TABLES:
         rows = con.execute(f"select count(*) from {table}").fetchone()[0]
         assert rows > (10_000 if table.endswith(("dossiers", "dossier_versions", "fct_dossier")) else 0), table
-        for left, right in [(table, f"inc.{table}"), (f"inc.{table}", table)]:
-            assert con.execute(f"select count(*) from (select * from {left} except all select * from {right})").fetchone()[0] == 0, table
+        assert_same_rows(con, table, f"inc.{table}")
     # the night did change dossiers that existed before it (not only new ones)
     assert con.execute("""select count(*) from staging.stg_oss__dossier_versions
                           where version_number = 2 and is_latest_version""").fetchone()[0] > 0

@@ -23,6 +23,25 @@ KPI_TABLES = ["staging.stg_oss__dossier_versions", "staging.stg_oss__dossiers", 
               "marts.mart_dossier_kpis_area"]
 
 
+def full_rebuild_beside(incremental: Path, work: Path) -> duckdb.DuckDBPyConnection:
+    """A copy of `incremental` with the dossier path rebuilt from scratch, opened read-only
+    with the incremental warehouse attached as `inc`."""
+    full = work / "full.duckdb"
+    shutil.copy(incremental, full)
+    dbt_build(load_settings(), warehouse=full, full_refresh=True, target_dir=work / "dbt-full",
+              select="stg_oss__dossier_versions+")
+    con = duckdb.connect(str(full), read_only=True)
+    con.execute(f"attach '{incremental}' as inc (read_only)")
+    return con
+
+
+def assert_same_rows(con: duckdb.DuckDBPyConnection, table: str, other: str) -> None:
+    """`table` and `other` hold the same rows, duplicates included."""
+    for left, right in [(table, other), (other, table)]:
+        extra = con.execute(f"select * from (select * from {left} except all select * from {right}) limit 3").fetchall()
+        assert not extra, f"{left} has rows {right} has not: {extra}"
+
+
 def append_corrections(warehouse: Path) -> dict[str, list[str]]:
     """Append one night of versions to raw_oss.dossiers the way the extraction does (new
     updated_at, a later _extracted_at, a new load id) that correct earlier versions.
@@ -131,18 +150,10 @@ def test_the_nightly_build_selects_only_what_changed(nightly):
 @pytest.mark.slow
 def test_incremental_kpis_equal_a_full_rebuild_after_corrections(nightly):
     work, incremental, kinds, _ = nightly
-    full = work / "full.duckdb"
-    shutil.copy(incremental, full)
-    dbt_build(load_settings(), warehouse=full, full_refresh=True, target_dir=work / "dbt-full",
-              select="stg_oss__dossier_versions+")
-
-    con = duckdb.connect(str(full), read_only=True)
-    con.execute(f"attach '{incremental}' as inc (read_only)")
+    con = full_rebuild_beside(incremental, work)
     for table in KPI_TABLES:
         assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
-        for left, right in [(table, f"inc.{table}"), (f"inc.{table}", table)]:
-            extra = con.execute(f"select * from (select * from {left} except all select * from {right}) limit 3").fetchall()
-            assert not extra, f"{left} has rows {right} has not: {extra}"
+        assert_same_rows(con, table, f"inc.{table}")
 
     # the corrections took effect: the reopened dossiers are in progress, the lonely months are gone
     reopened = ", ".join(f"'{i}'" for i in kinds["reopened"])
@@ -192,8 +203,7 @@ def test_tables_built_before_the_watermark_columns_recount_on_their_first_increm
     con = duckdb.connect(str(upgraded), read_only=True)
     con.execute(f"attach '{warehouse}' as inc (read_only)")
     for table in ["intermediate.int_dossier_kpis__flows", "intermediate.int_dossier_kpis__stocks"]:
-        for left, right in [(table, f"inc.{table}"), (f"inc.{table}", table)]:
-            assert con.execute(f"select count(*) from (select * from {left} except all select * from {right})").fetchone()[0] == 0, table
+        assert_same_rows(con, table, f"inc.{table}")
 
 
 def test_reference_reloads_and_project_changes_are_detected(tmp_path, monkeypatch):

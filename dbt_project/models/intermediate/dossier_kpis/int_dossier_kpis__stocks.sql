@@ -95,36 +95,6 @@ touched_stocks as (
 
 ),
 
-counted as (
-
-    select
-        dossiers.unit_key,
-        dossiers.field_code,
-        moved_boundaries.boundary_date,
-        moved_boundaries.measured_at,
-        dossiers.due_at,
-        dossiers.extracted_at
-    from moved_boundaries
-    join {{ dossiers }} as dossiers
-        on dossiers.received_at < moved_boundaries.measured_at
-        and (dossiers.closed_at is null or dossiers.closed_at >= moved_boundaries.measured_at)
-    union all
-    select
-        dossiers.unit_key,
-        dossiers.field_code,
-        touched_stocks.boundary_date,
-        touched_stocks.measured_at,
-        dossiers.due_at,
-        dossiers.extracted_at
-    from touched_stocks
-    join {{ dossiers }} as dossiers
-        on dossiers.unit_key = touched_stocks.unit_key
-        and dossiers.field_code = touched_stocks.field_code
-        and dossiers.received_at < touched_stocks.measured_at
-        and (dossiers.closed_at is null or dossiers.closed_at >= touched_stocks.measured_at)
-
-),
-
 -- every stock recounted, so that one left without dossiers is replaced by a zero row
 recounted as (
 
@@ -135,23 +105,33 @@ recounted as (
     join moved_boundaries on moved_boundaries.boundary_date = existing.boundary_date
 
 ),
-{%- else -%}
-counted as (
+{%- endif %}
 
+{#- The dossiers open at each boundary to count: in a full build every boundary; in an
+    incremental one the moved boundaries (every unit × field) and the touched stocks (their
+    own unit × field). -#}
+{%- set parts = [('moved_boundaries', false), ('touched_stocks', true)] if is_incremental() else [('boundaries', false)] %}
+counted as (
+    {%- for relation, per_slice in parts %}
     select
         dossiers.unit_key,
         dossiers.field_code,
-        boundaries.boundary_date,
-        boundaries.measured_at,
+        {{ relation }}.boundary_date,
+        {{ relation }}.measured_at,
         dossiers.due_at,
         dossiers.extracted_at
-    from boundaries
+    from {{ relation }}
     join {{ dossiers }} as dossiers
-        on dossiers.received_at < boundaries.measured_at
-        and (dossiers.closed_at is null or dossiers.closed_at >= boundaries.measured_at)
+        on {% if per_slice -%}
+        dossiers.unit_key = {{ relation }}.unit_key
+        and dossiers.field_code = {{ relation }}.field_code
+        and {% endif -%}
+        dossiers.received_at < {{ relation }}.measured_at
+        and (dossiers.closed_at is null or dossiers.closed_at >= {{ relation }}.measured_at)
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
-{%- endif %}
 
 stocks as (
 
