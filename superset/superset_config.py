@@ -5,16 +5,29 @@ environment variables; the defaults are for the demo only and are documented in 
 """
 
 import os
+import sys
 from pathlib import Path
+
+# cchc.credentials and cchc.bi.lockdown (standard library only) are shared with the pipeline;
+# a Superset started without our PYTHONPATH (gunicorn by hand, a container) finds them too.
+_SRC = str(Path(__file__).resolve().parents[1] / "src")
+if _SRC not in sys.path:
+    sys.path.append(_SRC)
+
+from cchc.bi import lockdown  # noqa: E402
+from cchc.credentials import require_production_secrets, secret  # noqa: E402
+
+# Here and not only in cchc.bi.server: however Superset is started, CCHC_ENV=production
+# refuses a missing, public demo or short secret key or admin password, naming the variable.
+require_production_secrets("CCHC_SUPERSET_SECRET_KEY", "CCHC_SUPERSET_PASSWORD")
 
 # Metadata (users, roles, charts) in an embedded SQLite file under the platform's data folder.
 SUPERSET_HOME = Path(os.environ.get("CCHC_SUPERSET_HOME", Path(__file__).resolve().parents[1] / "data" / "superset"))
 SQLALCHEMY_DATABASE_URI = f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
 DATA_DIR = str(SUPERSET_HOME)
 
-# Demo default only: a real deployment sets CCHC_SUPERSET_SECRET_KEY (the start-up refuses the
-# default when CCHC_ENV=production).
-SECRET_KEY = os.environ.get("CCHC_SUPERSET_SECRET_KEY", "cchc-demo-secret-key-change-me")
+# The public demo key outside production (signs sessions: whoever knows it can forge one).
+SECRET_KEY = secret("CCHC_SUPERSET_SECRET_KEY")
 
 APP_NAME = "CCHC - Cải cách hành chính"
 
@@ -37,10 +50,44 @@ D3_TIME_FORMAT = {
 
 FEATURE_FLAGS = {
     # Dashboard access follows dataset access (roles grant datasets), so no per-dashboard
-    # role lists to keep in step; datasets and RLS clauses are plain SQL (no Jinja).
+    # role lists to keep in step.
     "DASHBOARD_RBAC": False,
+    # Datasets and RLS clauses are plain SQL. Jinja in SQL Lab and in charts would hand
+    # every user Superset's template context (current user, URL parameters, macros).
     "ENABLE_TEMPLATE_PROCESSING": False,
+    # A chart's ad hoc SQL (metrics, filters, columns: any user who can explore) may not
+    # hold a subquery: it could read tables the user's datasets do not expose.
+    "ALLOW_ADHOC_SUBQUERY": False,
+    # The "superset" engine queries Superset's own metadata (users, password hashes).
+    "ENABLE_SUPERSET_META_DB": False,
+    # Neither is used; both add ways in (guest tokens, SSH from the server).
+    "EMBEDDED_SUPERSET": False,
+    "SSH_TUNNELING": False,
 }
+
+# --- the analytics connection: the serving snapshot, read-only, DuckDB locked -------------
+# Every engine Superset creates (SQL Lab, charts, "test connection", schema browsing) goes
+# through both hooks, whatever URI or extra an admin saved: the validator refuses any engine
+# or file but DuckDB on the serving link, the mutator re-applies DuckDB's lock (no file
+# access, no ATTACH/COPY/INSTALL/LOAD, no SET) and the per-connection memory, thread and
+# spill limits of CCHC_SUPERSET_DUCKDB_*. See cchc.bi.lockdown.
+SERVING_PATH = os.environ.get(lockdown.SERVING_PATH_VARIABLE) or str(
+    Path(__file__).resolve().parents[1] / "data" / "serving" / "cchc.duckdb")
+lockdown.resource_limits()  # a bad limit stops the start-up, not the first query
+
+
+def DB_SQLA_URI_VALIDATOR(uri):  # noqa: N802 (Superset's name)
+    lockdown.check_uri(uri, SERVING_PATH)
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+    return lockdown.lock(uri, params)
+
+
+# sqlite and shillelagh (both read the server's files) stay refused as connections (default).
+PREVENT_UNSAFE_DB_CONNECTIONS = True
+# Accounts are created by provisioning or an admin, never by self-registration.
+AUTH_USER_REGISTRATION = False
 
 # The map draws communes as points; there is no internet for tiles, so no base map.
 MAPBOX_API_KEY = os.environ.get("MAPBOX_API_KEY", "")

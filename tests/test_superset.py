@@ -39,21 +39,6 @@ def test_charts_use_columns_and_metrics_of_their_dataset():
     assert len(set(uuids)) == len(uuids)
 
 
-def test_production_refuses_the_demo_secrets(monkeypatch, settings):
-    from cchc.bi.server import SupersetError, SupersetServer
-
-    monkeypatch.setenv("CCHC_ENV", "production")
-    monkeypatch.delenv("CCHC_SUPERSET_SECRET_KEY", raising=False)
-    with pytest.raises(SupersetError, match="CCHC_SUPERSET_SECRET_KEY"):
-        SupersetServer(settings).env()
-    monkeypatch.setenv("CCHC_SUPERSET_SECRET_KEY", "a-real-secret")
-    monkeypatch.setenv("CCHC_SUPERSET_PASSWORD", "admin")
-    with pytest.raises(SupersetError, match="CCHC_SUPERSET_PASSWORD"):
-        SupersetServer(settings).env()
-    monkeypatch.setenv("CCHC_SUPERSET_PASSWORD", "a-real-password")
-    assert SupersetServer(settings).env()["CCHC_SUPERSET_SECRET_KEY"] == "a-real-secret"
-
-
 @pytest.mark.slow
 def test_datasets_match_the_serving_database(published_serving):
     con = duckdb.connect(str(published_serving), read_only=True)

@@ -23,8 +23,11 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import yaml
+
+from .lockdown import DUCKDB_LOCK
 
 NAMESPACE = uuid.UUID("6f1c2f0e-8a4b-4c5e-9d3a-42c0c0a1b001")
 VERSION = "1.0.0"
@@ -41,9 +44,10 @@ def stable_uuid(kind: str, name: str) -> str:
 
 
 def database_uri(serving_path: Path | str) -> str:
-    # access_mode=read_only is passed by duckdb-engine to duckdb.connect's config: the
-    # connection cannot write even if SQL Lab's DML guard were switched off.
-    return f"duckdb:///{serving_path}?access_mode=read_only"
+    # duckdb-engine passes the query to duckdb.connect's config: read-only, no file access
+    # beyond the snapshot, configuration locked (see cchc.bi.lockdown). Superset's metadata
+    # shows the lock; the connection mutator enforces it whatever the metadata says.
+    return f"duckdb:///{serving_path}?{urlencode(DUCKDB_LOCK)}"
 
 
 # --- SQL building blocks ------------------------------------------------------------------

@@ -1,10 +1,15 @@
-"""Provision a Superset instance: import the bundle, then roles, demo users and row-level
-security. Runs INSIDE the Superset environment (``.venv/superset``), started by
-``cchc.bi.server`` as ``python -m cchc.bi.provision`` with ``src`` on PYTHONPATH; it needs
-only Superset and this package's ``bundle`` module (standard library + PyYAML).
+"""Provision a Superset instance: import the bundle, then roles, row-level security and, in
+the demo only, the demo users. Runs INSIDE the Superset environment (``.venv/superset``),
+started by ``cchc.bi.server`` as ``python -m cchc.bi.provision`` with ``src`` on PYTHONPATH;
+it needs only Superset and this package's standard-library modules (+ PyYAML).
 
-Everything is idempotent: the import overwrites objects with the same UUIDs, roles get
-their permissions replaced, users their roles and passwords, RLS filters their clause.
+Everything is idempotent: the import overwrites objects with the same UUIDs (so a metadata
+database from an earlier version gets the current, locked database URI), roles get their
+permissions replaced, users their roles and passwords, RLS filters their clause.
+
+With ``CCHC_ENV=production`` the demo users (public password) and the demo unit's role and
+RLS filter are not created, and those an earlier demo run left in the metadata are retired:
+the users deactivated and stripped of their roles, the role and filter deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sys
 from pathlib import Path
 
 from cchc.bi.bundle import DATABASE_NAME, DATASETS, database_uri, read_bundle, stable_uuid
+from cchc.credentials import is_production, secret
 
 ROLE_LEADERSHIP = "CCHC Lãnh đạo"
 ROLE_ANALYST = "CCHC Phân tích"
@@ -26,18 +32,28 @@ QUALITY_DATASETS = ("cchc_quality_results",)
 PUBLIC_DATASETS = ("cchc_papi",)  # national survey results: every role may read them
 
 
-def demo_users(password: str) -> dict[str, tuple[str, str, list[str]]]:
-    """username -> (first name, last name, roles). One user per role."""
-    return {
-        "lanhdao": ("Lãnh đạo", "UBND tỉnh", ["Gamma", ROLE_LEADERSHIP]),
-        "donvi": ("Cán bộ", "Phường Thành Sen", ["Gamma", unit_role_name(DEMO_UNIT_KEY)]),
-        "phantich": ("Chuyên viên", "phân tích", ["Gamma", "sql_lab", ROLE_ANALYST]),
-        "chatluong": ("Cán bộ", "vận hành dữ liệu", ["Gamma", ROLE_QUALITY]),
-    }
-
-
 def unit_role_name(unit_key: str) -> str:
     return f"{UNIT_ROLE_PREFIX}{unit_key}"
+
+
+def rls_name(unit_key: str) -> str:
+    return f"CCHC RLS {unit_key}"
+
+
+# username -> (first name, last name, roles): one user per role, demo only.
+DEMO_USERS = {
+    "lanhdao": ("Lãnh đạo", "UBND tỉnh", ["Gamma", ROLE_LEADERSHIP]),
+    "donvi": ("Cán bộ", "Phường Thành Sen", ["Gamma", unit_role_name(DEMO_UNIT_KEY)]),
+    "phantich": ("Chuyên viên", "phân tích", ["Gamma", "sql_lab", ROLE_ANALYST]),
+    "chatluong": ("Cán bộ", "vận hành dữ liệu", ["Gamma", ROLE_QUALITY]),
+}
+
+
+def unit_keys(production: bool) -> list[str]:
+    """Units with a role and an RLS filter: CCHC_SUPERSET_UNIT_KEYS, plus the demo unit
+    outside production."""
+    configured = json.loads(os.environ.get("CCHC_SUPERSET_UNIT_KEYS", "[]"))
+    return sorted({*configured, *([] if production else [DEMO_UNIT_KEY])})
 
 
 def import_bundle(bundle_dir: Path, serving_path: Path) -> None:
@@ -65,7 +81,9 @@ def ensure_admin(password: str):  # type: ignore[no-untyped-def]
     return sm.find_user(username="admin")
 
 
-def provision_access(demo_password: str, unit_keys: list[str]) -> None:
+def provision_access(units: list[str], demo_password: str | None) -> None:
+    """Roles and RLS for ``units``; the demo users with ``demo_password``, or, when it is
+    None (production), the retirement of those an earlier demo run left."""
     from superset import db, security_manager as sm
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
     from superset.models.core import Database
@@ -86,10 +104,10 @@ def provision_access(demo_password: str, unit_keys: list[str]) -> None:
     _grant(role(ROLE_ANALYST), [sm.add_permission_view_menu("database_access", database.perm)])
     _grant(role(ROLE_QUALITY), [ds_perm(n) for n in QUALITY_DATASETS + PUBLIC_DATASETS])
     scoped = [datasets[d.name] for d in DATASETS if d.unit_scoped]
-    for unit_key in unit_keys:
+    for unit_key in units:
         unit_role = role(unit_role_name(unit_key))
         _grant(unit_role, [ds_perm(t.table_name) for t in scoped] + [ds_perm(n) for n in PUBLIC_DATASETS])
-        name = f"CCHC RLS {unit_key}"
+        name = rls_name(unit_key)
         rls = db.session.query(RowLevelSecurityFilter).filter_by(name=name).one_or_none()
         if rls is None:
             rls = RowLevelSecurityFilter(name=name)
@@ -101,9 +119,38 @@ def provision_access(demo_password: str, unit_keys: list[str]) -> None:
         rls.roles = [unit_role]
         rls.tables = scoped
 
-    for username, (first, last, roles) in demo_users(demo_password).items():
-        _ensure_user(sm, username, first, last, roles, demo_password)
+    if demo_password is None:
+        _retire_demo_access(units)
+    else:
+        for username, (first, last, roles) in DEMO_USERS.items():
+            _ensure_user(sm, username, first, last, roles, demo_password)
     db.session.commit()
+
+
+def _retire_demo_access(units: list[str]) -> None:
+    """Production on a metadata database an earlier demo run provisioned: its users share a
+    public password. Deactivated rather than deleted (their queries and logs refer to
+    them), and without roles, so reactivating one by mistake grants nothing."""
+    from superset import db, security_manager as sm
+    from superset.connectors.sqla.models import RowLevelSecurityFilter
+
+    for username in DEMO_USERS:
+        user = sm.find_user(username=username)
+        if user is not None and (user.active or user.roles):
+            user.active = False
+            user.roles = []
+            print("retired demo user", username)
+    if DEMO_UNIT_KEY in units:  # a real unit role the deployment asked for
+        return
+    # The filter and the role go together: the role without its filter would show a
+    # holder every unit's rows.
+    rls = db.session.query(RowLevelSecurityFilter).filter_by(name=rls_name(DEMO_UNIT_KEY)).one_or_none()
+    if rls is not None:
+        db.session.delete(rls)
+        db.session.flush()  # its link to the role first: rls_filter_roles has no ON DELETE
+    demo_role = sm.find_role(unit_role_name(DEMO_UNIT_KEY))
+    if demo_role is not None:
+        db.session.delete(demo_role)
 
 
 def _ensure_user(sm, username, first, last, role_names, password) -> None:  # type: ignore[no-untyped-def]
@@ -142,12 +189,13 @@ def main(argv: list[str] | None = None) -> int:
         upgrade()
         appbuilder.add_permissions(update_perms=True)
         security_manager.sync_role_definitions()
-        admin = ensure_admin(os.environ.get("CCHC_SUPERSET_PASSWORD", "admin"))
+        admin = ensure_admin(secret("CCHC_SUPERSET_PASSWORD"))
         with override_user(admin):  # the import checks the acting user's permissions
             import_bundle(args.bundle, args.serving)
         if not args.skip_access:
-            provision_access(os.environ.get("CCHC_SUPERSET_DEMO_PASSWORD", "demo-cchc"),
-                             sorted({DEMO_UNIT_KEY, *json.loads(os.environ.get("CCHC_SUPERSET_UNIT_KEYS", "[]"))}))
+            production = is_production()
+            provision_access(unit_keys(production),
+                             None if production else secret("CCHC_SUPERSET_DEMO_PASSWORD"))
     print("provisioned", args.bundle)
     return 0
 

@@ -2,7 +2,9 @@
 
 Superset lives in its own environment (``.venv/superset``, SQLAlchemy 1.4), so everything
 here runs it in subprocesses: ``cchc.bi.provision`` (migrate the SQLite metadata, roles,
-import the bundle, demo users, row-level security), then gunicorn serving the app.
+import the bundle, row-level security, the demo users outside production), then gunicorn
+serving the app. Both load ``superset/superset_config.py``, which locks every DuckDB
+connection to the serving snapshot (``cchc.bi.lockdown``).
 
     from cchc.bi.server import SupersetServer
     server = SupersetServer(settings, port=8088).start()
@@ -21,11 +23,15 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from ..credentials import SECRETS, require_production_secrets
 from ..settings import Settings
+from .lockdown import SERVING_PATH_VARIABLE
 
 log = logging.getLogger(__name__)
 
-DEMO_SECRET_KEY = "cchc-demo-secret-key-change-me"  # the default in superset/superset_config.py
+# The secrets Superset's processes read; the platform's others (the PII key, the source API
+# token, Airflow's password) are left out of their environment.
+SUPERSET_SECRETS = ("CCHC_SUPERSET_SECRET_KEY", "CCHC_SUPERSET_PASSWORD", "CCHC_SUPERSET_DEMO_PASSWORD")
 
 
 class SupersetError(RuntimeError):
@@ -61,15 +67,16 @@ class SupersetServer:
         return self.home / "superset.log"
 
     def env(self) -> dict[str, str]:
-        if os.environ.get("CCHC_ENV") == "production":
-            if os.environ.get("CCHC_SUPERSET_SECRET_KEY", DEMO_SECRET_KEY) == DEMO_SECRET_KEY:
-                raise SupersetError("CCHC_ENV=production needs CCHC_SUPERSET_SECRET_KEY (the demo key is public)")
-            if os.environ.get("CCHC_SUPERSET_PASSWORD", "admin") == "admin":
-                raise SupersetError("CCHC_ENV=production needs CCHC_SUPERSET_PASSWORD (not the demo 'admin')")
+        """The environment of Superset's processes. With CCHC_ENV=production, raises
+        cchc.credentials.InsecureConfigurationError naming each missing, demo or short secret
+        before anything starts (superset_config.py checks again, for other ways to start)."""
+        require_production_secrets("CCHC_SUPERSET_SECRET_KEY", "CCHC_SUPERSET_PASSWORD")
         pythonpath = [str(self.settings.project_root / "src"), os.environ.get("PYTHONPATH", "")]
-        return {**os.environ,
+        inherited = {k: v for k, v in os.environ.items() if k not in SECRETS or k in SUPERSET_SECRETS}
+        return {**inherited,
                 "SUPERSET_CONFIG_PATH": str(self.settings.project_root / "superset" / "superset_config.py"),
-                "CCHC_SUPERSET_HOME": str(self.home), "FLASK_APP": "superset",
+                "CCHC_SUPERSET_HOME": str(self.home), SERVING_PATH_VARIABLE: str(self.serving_path),
+                "FLASK_APP": "superset",
                 "PYTHONPATH": os.pathsep.join(p for p in pythonpath if p), "PYTHONUNBUFFERED": "1"}
 
     def provision(self, *, skip_access: bool = False) -> None:
