@@ -10,6 +10,7 @@ import io
 import re
 import shutil
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -17,10 +18,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 import cchc.extract.files.treasury as treasury_loader
-from cchc.extract.files import load_file_drops
+from cchc.extract.files import default_limits, load_file_drops
 from cchc.extract.files import par as par_loader
 from cchc.extract.files import sipas as sipas_loader
-from cchc.extract.files.parsing import TemplateError, UnitDirectory, day_month_year, number, read_csv_bytes
+from cchc.extract.files.cells import day_month_year, number
+from cchc.extract.files.csvfile import csv_lines
+from cchc.extract.files.parsing import Checks, TemplateError, UnitDirectory
+from cchc.extract.files.registry import SourceFile
 from cchc.extract.raw import local_now
 from cchc.reference.load import load_reference
 from cchc.settings import load_settings
@@ -37,15 +41,19 @@ RAW_TABLES = {"treasury": "treasury_disbursement", "sipas": "sipas_responses", "
 ROW_FAULTS = ("malformed_row", "duplicate_row", "wrong_encoding")
 
 
+def simulate_drops(config, drop_dir: Path):
+    """The simulator's files for ``config`` in ``drop_dir``: (context, manifest)."""
+    reference_dir = load_settings().reference_dir
+    units = load_units(reference_dir, config.provinces, config.seed)
+    quality = latent_quality(units, config.seed, range(2020, config.end.year + 1))
+    manifest = generate_file_drops(config, units, quality, drop_dir)
+    return build_context(config, units, quality, drop_dir, reference_dir), manifest
+
+
 @pytest.fixture(scope="module")
 def drops(tmp_path_factory):
     """A year of files with every fault on: (context, manifest)."""
-    reference_dir = load_settings().reference_dir
-    units = load_units(reference_dir, CONFIG.provinces, CONFIG.seed)
-    quality = latent_quality(units, CONFIG.seed, range(2020, CONFIG.end.year + 1))
-    drop_dir = tmp_path_factory.mktemp("drop")
-    manifest = generate_file_drops(CONFIG, units, quality, drop_dir)
-    return build_context(CONFIG, units, quality, drop_dir, reference_dir), manifest
+    return simulate_drops(CONFIG, tmp_path_factory.mktemp("drop"))
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +78,18 @@ def loaded(drops, reference_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("loaded") / "warehouse.duckdb"
     shutil.copy(reference_db, path)
     return path, load_file_drops(path, drops[0].drop_dir)
+
+
+def checks_on(reference_db: Path) -> Checks:
+    with duckdb.connect(str(reference_db), read_only=True) as con:
+        return Checks(UnitDirectory.from_warehouse(con), default_limits(), local_now().date())
+
+
+def parse_bytes(module, data: bytes, name: str, checks: Checks):
+    """A source module's parse of in-memory bytes, its rows as a list."""
+    parsed = module.parse(SourceFile.of_bytes(data, name), module.PATTERN.fullmatch(Path(name).name), checks)
+    parsed.rows = list(parsed.rows)
+    return parsed
 
 
 def query(path: Path, statement: str, *params):
@@ -182,7 +202,10 @@ def test_changed_file_reloads_and_replaces_its_rows(drops, warehouse, reference_
     before = snapshot(warehouse)
     path = drop_dir / "sipas" / "SIPAS_42_2025.csv"
     lines = path.read_bytes().split(b"\r\n")
-    path.write_bytes(b"\r\n".join(lines[:-301] + [b""]))  # the survey team resends 300 responses fewer
+    corrected = [i for i, line in enumerate(lines) if b",Nam," in line][:20]
+    for i in corrected:  # the survey team corrects 20 respondents' gender
+        lines[i] = lines[i].replace(b",Nam,", ",Nữ,".encode())
+    path.write_bytes(b"\r\n".join(lines))
 
     summaries = load_file_drops(warehouse, drop_dir)
     assert summaries["sipas"].files_loaded == 1
@@ -199,7 +222,8 @@ def test_changed_file_reloads_and_replaces_its_rows(drops, warehouse, reference_
     expected = snapshot(fresh)
     assert after["counts"]["sipas_responses"] == expected["counts"]["sipas_responses"]
     assert after["quarantine"][file_name] == expected["quarantine"][file_name]
-    assert after["counts"]["sipas_responses"][file_name] < before["counts"]["sipas_responses"][file_name] - 250
+    assert query(warehouse, "SELECT count(*) FROM raw_files.sipas_responses WHERE gender = 'Nữ'") == \
+        query(fresh, "SELECT count(*) FROM raw_files.sipas_responses WHERE gender = 'Nữ'")
 
 
 def test_a_row_resent_in_another_file_is_a_duplicate(drops, warehouse, tmp_path):
@@ -222,26 +246,30 @@ def test_a_row_resent_in_another_file_is_a_duplicate(drops, warehouse, tmp_path)
         ("Mã phiếu", response, f"duplicate of row {row_number} in sipas/SIPAS_42_2025.csv")]
 
 
-def test_resume_after_a_crash_loses_and_duplicates_nothing(drops, loaded, warehouse, monkeypatch):
+def test_an_exception_rejects_that_file_and_the_others_load(drops, loaded, warehouse, monkeypatch):
     original = treasury_loader.parse
     calls = []
 
-    def crash_on_second_file(*args, **kwargs):
-        calls.append(args[1])
+    def fail_on_second_file(file, *args):
+        calls.append(file.name)
         if len(calls) == 2:
-            raise RuntimeError("power cut")
-        return original(*args, **kwargs)
+            raise KeyError("0912345678")  # a value in the exception must not reach any message
+        return original(file, *args)
 
-    monkeypatch.setattr(treasury_loader, "parse", crash_on_second_file)
-    with pytest.raises(RuntimeError, match="power cut"):
-        load_file_drops(warehouse, drops[0].drop_dir)
-    state = snapshot(warehouse)
-    assert list(state["registry"]) == [("treasury", calls[0])]
-    assert list(state["counts"]["treasury_disbursement"]) == [calls[0]]
+    monkeypatch.setattr(treasury_loader, "parse", fail_on_second_file)
+    summary = load_file_drops(warehouse, drops[0].drop_dir)["treasury"]
+    assert (summary.files_loaded, summary.files_rejected) == (11, 1)
+    [(status, message)] = query(warehouse, "SELECT status, message FROM raw_meta.file_registry WHERE file_name = ?",
+                                calls[1])
+    assert status == "rejected" and "(KeyError)" in message and "0912345678" not in message
+    assert f"cchc files retry {calls[1]}" in message
 
     monkeypatch.undo()
-    summaries = load_file_drops(warehouse, drops[0].drop_dir)
-    assert summaries["treasury"].files_skipped == 1 and summaries["treasury"].files_loaded == 11
+    assert load_file_drops(warehouse, drops[0].drop_dir)["treasury"].files_skipped == 12  # not tried again
+    from cchc.extract.files.actions import retry
+
+    entry, _ = retry(warehouse, drops[0].drop_dir, calls[1])
+    assert entry.status == "loaded"
     assert snapshot(warehouse) == snapshot(loaded[0])
 
 
@@ -278,8 +306,8 @@ def test_wrong_template_is_rejected_whole_and_the_rest_loads(drops, warehouse, t
     assert re.search(r"treasury/KBNN_42_2024_12\.xlsx, sheet '.+': not the expected template, header labels "
                      r"missing: 'Mã chủ đầu tư'", messages), messages
     assert "treasury/KBNN_42_2025.xlsx: file name does not match KBNN_<province>_<yyyy>_<mm>.xlsx" in messages
-    assert "par/PAR_42_2026.xlsx: no sheet named 'Sở, ban, ngành', 'UBND cấp huyện', 'UBND cấp xã'; " \
-           "found 'Sheet1'" in messages
+    assert "par/PAR_42_2026.xlsx: peer-group sheet(s) missing: 'Sở, ban, ngành', 'UBND cấp xã' (expected for " \
+           "2026: 'Sở, ban, ngành', 'UBND cấp xã'; found: 'Sheet1')" in messages
     registry = dict(query(warehouse, "SELECT file_name, status FROM raw_meta.file_registry"))
     assert sorted(f for f, s in registry.items() if s == "rejected") == [
         "par/PAR_42_2026.xlsx", "treasury/KBNN_42_2024_12.xlsx", "treasury/KBNN_42_2025.xlsx"]
@@ -296,10 +324,8 @@ def test_wrong_template_is_rejected_whole_and_the_rest_loads(drops, warehouse, t
 
 def test_title_period_must_match_the_file_name(drops, reference_db):
     data = (drops[0].drop_dir / "treasury" / "KBNN_42_2025_03.xlsx").read_bytes()
-    units = UnitDirectory.from_warehouse(duckdb.connect(str(reference_db), read_only=True))
-    match = treasury_loader.PATTERN.fullmatch("KBNN_42_2025_04.xlsx")
     with pytest.raises(TemplateError, match="the title says tháng 03 năm 2025, the file name 04/2025"):
-        treasury_loader.parse(data, "treasury/KBNN_42_2025_04.xlsx", match, units)
+        parse_bytes(treasury_loader, data, "treasury/KBNN_42_2025_04.xlsx", checks_on(reference_db))
 
 
 def test_sipas_file_in_another_encoding_is_rejected_with_the_byte_offset(drops, warehouse, tmp_path):
@@ -317,35 +343,33 @@ def test_sipas_file_in_another_encoding_is_rejected_with_the_byte_offset(drops, 
 def test_lines_in_another_encoding_are_quarantined_by_row():
     head = "\ufeffMã phiếu,Tên\r\n1,Hà Tĩnh\r\n".encode()
     data = head + sipas_source.encode_cp1258("2,Kỳ Anh\r\n") + "3,Thạch Hà\r\n".encode()
-    content = read_csv_bytes(data, "x.csv")
-    assert [n for n, _ in content.rows] == [1, 2, 4]
+    lines = list(csv_lines(SourceFile.of_bytes(data, "x.csv").lines(), "x.csv"))
+    assert [line.number for line in lines if line.cells is not None] == [1, 2, 4]
     # 'ỳ' is 'y' and a combining grave accent (0xCC) in cp1258: the fifth byte of the line.
-    assert [(n, offset) for n, offset, _ in content.undecodable] == [(3, len(head) + 4)]
+    assert [(line.number, line.bad_offset) for line in lines if line.cells is None] == [(3, len(head) + 4)]
 
 
 # ---------------------------------------------------------------- labels, numbers, dates, units
 
 def test_columns_are_read_by_label_not_position(drops, reference_db):
     context, _ = drops
-    units = UnitDirectory.from_warehouse(duckdb.connect(str(reference_db), read_only=True))
+    checks = checks_on(reference_db)
     extra = ("(Kèm theo Công văn số 123/KBNN-KSC)", "Số liệu đến hết ngày cuối tháng")
 
     report = treasury_source.plan_reports(context, "42")[6]
     moved_order = ("project_name", "investor_name", "investor_code", "project_code", "stt", "rate",
                    "disbursed_month", "disbursed_ytd", "plan_pm", "plan_total")
-    match = treasury_loader.PATTERN.fullmatch(report.name)
-    default = treasury_loader.parse(treasury_source.render_report(report, "Hà Tĩnh")[0], report.name, match, units)
-    moved = treasury_loader.parse(treasury_source.render_report(
-        report, "Hà Tĩnh", treasury_source.Layout(moved_order, extra))[0], report.name, match, units)
+    default = parse_bytes(treasury_loader, treasury_source.render_report(report, "Hà Tĩnh")[0], report.name, checks)
+    moved = parse_bytes(treasury_loader, treasury_source.render_report(
+        report, "Hà Tĩnh", treasury_source.Layout(moved_order, extra))[0], report.name, checks)
     assert len(default.rows) >= 100
     assert [r.values for r in moved.rows] == [r.values for r in default.rows]
     assert moved.rows[0].row_number == default.rows[0].row_number + len(extra)
 
     book = par_source.plan_workbooks(context, "42")[0]
-    match = par_loader.PATTERN.fullmatch(book.name)
-    default = par_loader.parse(par_source.render_workbook(book, "Hà Tĩnh"), book.name, match, units)
-    moved = par_loader.parse(par_source.render_workbook(book, "Hà Tĩnh", par_source.Layout(
-        tuple(reversed(par_source.COLUMNS)), extra)), book.name, match, units)
+    default = parse_bytes(par_loader, par_source.render_workbook(book, "Hà Tĩnh"), book.name, checks)
+    moved = parse_bytes(par_loader, par_source.render_workbook(book, "Hà Tĩnh", par_source.Layout(
+        tuple(reversed(par_source.COLUMNS)), extra)), book.name, checks)
     assert [r.values for r in moved.rows] == [r.values for r in default.rows]
 
     export = sipas_source.plan_exports(context, "42")[0]
@@ -354,23 +378,23 @@ def test_columns_are_read_by_label_not_position(drops, reference_db):
     shuffled = io.StringIO()
     shuffled.write("\r\n".join([*extra, "", ""]))
     csv.writer(shuffled).writerows(list(reversed(r)) for r in csv.reader(io.StringIO(data[3:].decode("utf-8"))))
-    match = sipas_loader.PATTERN.fullmatch(export.name)
-    default = sipas_loader.parse(data, export.name, match, units)
-    moved = sipas_loader.parse(shuffled.getvalue().encode("utf-8"), export.name, match, units)
+    default = parse_bytes(sipas_loader, data, export.name, checks)
+    moved = parse_bytes(sipas_loader, shuffled.getvalue().encode("utf-8"), export.name, checks)
 
-    def by_code(values):
-        return {**values, "answers": sorted(values["answers"], key=lambda a: a["question_code"])}
-    assert [by_code(r.values) for r in moved.rows] == [by_code(r.values) for r in default.rows]
+    def by_code(parsed):  # answers in the order of the columns: compare them by question code
+        codes = parsed.expand["answers"][1][0]
+        return [{**r.values, "answers": sorted(zip(codes, r.values["answers"]))} for r in parsed.rows]
+    assert by_code(moved) == by_code(default)
 
 
 def test_vietnamese_numbers():
     assert number("1.234.567") == 1234567
-    assert number("1.234,567") == 1234.567
-    assert number("1234,5") == 1234.5
+    assert number("1.234,567") == Decimal("1234.567")
+    assert number("1234,5") == Decimal("1234.5")
     assert number("-2.500") == -2500
     assert number("1.234") == 1234  # a lone dot before three digits groups thousands
-    assert number("12.5") == 12.5   # any other single dot is a decimal point
-    assert number(1234.567) == 1234.567 and number(None) is None and number("  ") is None
+    assert number("12.5") == Decimal("12.5")   # any other single dot is a decimal point
+    assert number(1234.567) == Decimal("1234.567") and number(None) is None and number("  ") is None
     for bad in ("1.2.3,4", "abc", "12,34,5", "1,234.5"):
         with pytest.raises(ValueError, match="is not a number"):
             number(bad)

@@ -3,12 +3,16 @@
 - Schema ``raw_files``: one table per file source. A row keeps what the source sent
   (values typed by parsing, Vietnamese labels mapped to English snake_case columns) plus
   the load metadata columns ``_load_id``, ``_source``, ``_source_file``, ``_source_sheet``,
-  ``_source_row`` and ``_loaded_at``.
+  ``_source_row`` and ``_loaded_at``. Personal data is never written.
 - Schema ``raw_meta``: ``file_registry`` (one current row per source file: checksum,
-  status, counts, message) and ``quarantine`` (every row held back, with the file, sheet,
-  row number, field, value and the reason in plain words, and the whole record as JSON).
+  status, counts, message), ``file_history`` (every change of a registry row: the audit
+  trail) and ``quarantine`` (every row held back, with the file, sheet, row number,
+  field, value, the reason in plain words, the row's unit code and the record as JSON,
+  personal and unknown columns withheld).
 - ``load_id`` = '<source>-<yyyymmddThhmmss>-<8 hex>'; times are local (Asia/Ho_Chi_Minh),
   stored as naive TIMESTAMPs.
+- Tables of older versions are migrated in place: columns added at the end, retired
+  columns (personal data) dropped.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable
+from decimal import Decimal
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -34,7 +39,7 @@ class RawColumn:
     name: str
     sql_type: str
     description: str
-    json_structure: str | None = None  # nested values travel as JSON text, cast with from_json
+    scratch_type: str | None = None  # how the loader's scratch table holds it, if not as sql_type
 
 
 META_COLUMNS = (
@@ -54,6 +59,8 @@ class RawTable:
     columns: tuple[RawColumn, ...]
     key: tuple[str, ...]        # natural key: a second row with the same key is a duplicate
     key_label: str              # how the source labels its key, for quarantine messages
+    unit_column: str | None = None   # the row's unit (or investor) code: raw_meta.quarantine.unit_code
+    retired: tuple[str, ...] = ()    # columns of older versions, dropped from existing tables
 
     @property
     def qualified(self) -> str:
@@ -68,15 +75,32 @@ FILE_REGISTRY = RawTable(
     "file_registry", "One current row per source file: what was last done with it",
     (RawColumn("source", "VARCHAR", "Source system"),
      RawColumn("file_name", "VARCHAR", "Path relative to the drop folder"),
-     RawColumn("sha256", "VARCHAR", "Checksum of the file's bytes when last seen"),
-     RawColumn("size_bytes", "BIGINT", "File size"),
-     RawColumn("status", "VARCHAR", "loaded | rejected"),
-     RawColumn("rows_loaded", "INTEGER", "Rows written to raw_files by the last load"),
-     RawColumn("rows_quarantined", "INTEGER", "Rows held back in raw_meta.quarantine by the last load"),
-     RawColumn("load_id", "VARCHAR", "Load that processed this version"),
-     RawColumn("loaded_at", "TIMESTAMP", "When, local time Asia/Ho_Chi_Minh"),
-     RawColumn("message", "VARCHAR", "Why the file was rejected, or notes on what was skipped")),
+     RawColumn("sha256", "VARCHAR", "Checksum of the file version last seen: the one loaded, held, rejected, "
+               "retracted or being loaded"),
+     RawColumn("size_bytes", "BIGINT", "Size of that version"),
+     RawColumn("status", "VARCHAR", "loading | loaded | rejected | held | retracted "
+               "(see docs/sources/file-layouts.md)"),
+     RawColumn("rows_loaded", "INTEGER", "Rows of this file now in raw_files"),
+     RawColumn("rows_quarantined", "INTEGER", "Rows of this file now in raw_meta.quarantine"),
+     RawColumn("load_id", "VARCHAR", "Load (or operator action) that last changed this row"),
+     RawColumn("loaded_at", "TIMESTAMP", "When this row last changed (any action), local time Asia/Ho_Chi_Minh; "
+               "increases with every change"),
+     RawColumn("message", "VARCHAR", "What was done and why: rejection, hold, retraction reason, notes"),
+     RawColumn("loaded_sha256", "VARCHAR", "Checksum of the version whose rows are in raw_files now (NULL: none)")),
     key=("source", "file_name"), key_label="file")
+
+FILE_HISTORY = RawTable(
+    "file_history", "Every change of a file_registry row, appended: the audit trail of the file loads",
+    (RawColumn("source", "VARCHAR", "Source system"),
+     RawColumn("file_name", "VARCHAR", "Path relative to the drop folder"),
+     RawColumn("sha256", "VARCHAR", "Checksum of the file version concerned"),
+     RawColumn("status", "VARCHAR", "loading | loaded | rejected | held | confirmed | retracted | retried"),
+     RawColumn("rows_loaded", "INTEGER", "Rows of the file in raw_files after the change"),
+     RawColumn("rows_quarantined", "INTEGER", "Rows of the file in raw_meta.quarantine after the change"),
+     RawColumn("load_id", "VARCHAR", "Load or operator action"),
+     RawColumn("message", "VARCHAR", "The registry message of the change"),
+     RawColumn("recorded_at", "TIMESTAMP", "When, local time Asia/Ho_Chi_Minh")),
+    key=(), key_label="")
 
 QUARANTINE = RawTable(
     "quarantine", "Source rows held back from raw_files, with the reason; replaced when their file reloads",
@@ -86,10 +110,13 @@ QUARANTINE = RawTable(
      RawColumn("sheet", "VARCHAR", "Worksheet (NULL for CSV)"),
      RawColumn("row_number", "INTEGER", "1-based row in the sheet or file (CSV header = row 1)"),
      RawColumn("field", "VARCHAR", "Header label of the offending cell, as in the file (NULL: the whole row)"),
-     RawColumn("value", "VARCHAR", "The offending value as sent"),
-     RawColumn("reason", "VARCHAR", "What is wrong, in plain words"),
-     RawColumn("raw_record", "JSON", "The whole row as sent: header label -> value"),
-     RawColumn("quarantined_at", "TIMESTAMP", "When, local time Asia/Ho_Chi_Minh")),
+     RawColumn("value", "VARCHAR", "The offending value as sent (NULL: the whole row, or withheld)"),
+     RawColumn("reason", "VARCHAR", "What is wrong, in plain words (never quotes a personal value)"),
+     RawColumn("raw_record", "JSON", "The row as sent, header label -> value, values of personal and "
+               "non-template columns withheld; NULL when the row could not be split into cells"),
+     RawColumn("quarantined_at", "TIMESTAMP", "When, local time Asia/Ho_Chi_Minh"),
+     RawColumn("unit_code", "VARCHAR", "The row's unit (investor) code as sent, when the row could be read "
+               "that far; NULL otherwise")),
     key=(), key_label="")
 
 
@@ -103,19 +130,26 @@ class Problem:
 @dataclass
 class ParsedRow:
     """One data row of a source file: typed values by raw column name, the record as sent
-    (label -> cell) and whatever is wrong with it."""
+    (label -> cell, personal values withheld), its unit code and whatever is wrong with it."""
 
     sheet: str | None
     row_number: int
     values: dict[str, Any]
-    raw_record: dict[str, Any]
+    raw_record: dict[str, Any] | None
     problems: list[Problem] = field(default_factory=list)
+    unit_code: str | None = None
 
 
 @dataclass
 class ParsedFile:
-    rows: list[ParsedRow]
-    notes: list[str] = field(default_factory=list)  # e.g. sheets ignored
+    """A parsed file: its rows (an iterator for large files: read once, in order), notes
+    for the registry (e.g. sheets ignored; complete once the rows are consumed) and SQL
+    for raw columns the scratch table holds in another form (column -> expression over
+    the scratch column, parameters)."""
+
+    rows: Iterable[ParsedRow]
+    notes: list[str] = field(default_factory=list)
+    expand: dict[str, tuple[str, list]] = field(default_factory=dict)
 
 
 def local_now() -> datetime:
@@ -126,56 +160,79 @@ def new_load_id(source: str, at: datetime) -> str:
     return f"{source}-{at:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _comment(con: duckdb.DuckDBPyConnection, name: str, column: RawColumn) -> None:
+    con.execute(f"COMMENT ON COLUMN {name}.{ident(column.name)} IS {literal(column.description)}")
+
+
 def ensure_table(con: duckdb.DuckDBPyConnection, schema: str, table: RawTable, columns: Iterable[RawColumn],
-                 primary_key: tuple[str, ...] = ()) -> None:
-    """Create the table if missing; refuse to write into one whose columns differ."""
+                 primary_key: tuple[str, ...] = ()) -> list[str]:
+    """Create the table if missing. An existing table of an older version is migrated in
+    place (retired columns dropped, new columns added at the end); one whose columns
+    differ otherwise is refused. Returns the names of the columns added."""
     columns = list(columns)
     name = f"{schema}.{table.name}"
-    existing = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? "
-        "AND table_name = ? ORDER BY ordinal_position", [schema, table.name]).fetchall()
+    existing = [c for c, in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position", [schema, table.name]).fetchall()]
     if existing:
-        if [c for c, _ in existing] != [c.name for c in columns]:
+        for retired in [c for c in existing if c in table.retired]:
+            con.execute(f"ALTER TABLE {name} DROP COLUMN {ident(retired)}")
+            existing.remove(retired)
+        wanted = [c.name for c in columns]
+        if existing != wanted[:len(existing)]:
             raise RuntimeError(
-                f"{name} has columns {[c for c, _ in existing]}, this version of the loader writes "
-                f"{[c.name for c in columns]}; drop the table and its raw_meta.file_registry rows to reload")
-        return
-    definition = ", ".join(f"{_ident(c.name)} {c.sql_type}" for c in columns)
+                f"{name} has columns {existing}, this version of the loader writes {wanted}; "
+                "drop the table and its raw_meta.file_registry rows to reload")
+        added = columns[len(existing):]
+        for column in added:
+            con.execute(f"ALTER TABLE {name} ADD COLUMN {ident(column.name)} {column.sql_type}")
+            _comment(con, name, column)
+        return [c.name for c in added]
+    definition = ", ".join(f"{ident(c.name)} {c.sql_type}" for c in columns)
     key = f", PRIMARY KEY ({', '.join(primary_key)})" if primary_key else ""
     con.execute(f"CREATE TABLE {name} ({definition}{key})")
-    con.execute(f"COMMENT ON TABLE {name} IS {_literal(table.description)}")
+    con.execute(f"COMMENT ON TABLE {name} IS {literal(table.description)}")
     for column in columns:
-        con.execute(f"COMMENT ON COLUMN {name}.{_ident(column.name)} IS {_literal(column.description)}")
+        _comment(con, name, column)
+    return []
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable]) -> None:
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable]) -> dict[str, list[str]]:
+    """The raw and meta tables, created or migrated; table name -> columns added."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
-    ensure_table(con, META_SCHEMA, FILE_REGISTRY, FILE_REGISTRY.columns, FILE_REGISTRY.key)
-    ensure_table(con, META_SCHEMA, QUARANTINE, QUARANTINE.columns)
+    added = {FILE_REGISTRY.name: ensure_table(con, META_SCHEMA, FILE_REGISTRY, FILE_REGISTRY.columns,
+                                              FILE_REGISTRY.key),
+             FILE_HISTORY.name: ensure_table(con, META_SCHEMA, FILE_HISTORY, FILE_HISTORY.columns),
+             QUARANTINE.name: ensure_table(con, META_SCHEMA, QUARANTINE, QUARANTINE.columns)}
     for table in tables:
-        ensure_table(con, RAW_SCHEMA, table, table.all_columns)
+        added[table.name] = ensure_table(con, RAW_SCHEMA, table, table.all_columns)
+    return added
 
 
-_PANDAS_TYPES = {"TINYINT": "Int64", "SMALLINT": "Int64", "INTEGER": "Int64", "BIGINT": "Int64",
-                 "DOUBLE": "Float64", "BOOLEAN": "boolean"}
-
-
-def _pandas_type(sql_type: str) -> str:
-    if sql_type.startswith("DECIMAL"):
-        return "Float64"
-    return _PANDAS_TYPES.get(sql_type, "object")
+def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], Any]) -> Any:
+    """Run ``work`` in one transaction: committed if it returns, rolled back if it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        result = work()
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return result
 
 
 def _json_default(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
     return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
@@ -183,40 +240,35 @@ def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
+def _transport(value: Any) -> Any:
+    """A value on its way into DuckDB: text, cast there to the column's type, so that a
+    decimal stays exact (never a float) and a timestamp stays naive; lists as they are."""
+    if value is None or isinstance(value, (str, list)):
+        return value
+    if isinstance(value, dict):
+        return to_json(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, qualified: str, columns: Iterable[RawColumn],
                 rows: list[dict[str, Any]]) -> None:
-    """Insert dicts by column name through a typed DataFrame (NULLs stay NULL, nested
-    values go in as JSON and are cast by DuckDB)."""
+    """Insert dicts by column name: every value travels as text (or a list) and is cast by
+    DuckDB to the column's type (scratch_type where given)."""
     if not rows:
         return
     columns = list(columns)
-    frame = pd.DataFrame({
-        c.name: pd.array([to_json(r.get(c.name)) if c.json_structure and r.get(c.name) is not None
-                          else r.get(c.name) for r in rows], dtype=_pandas_type(c.sql_type))
-        for c in columns})
-    select = ", ".join(f"from_json({_ident(c.name)}, {_literal(c.json_structure)}) AS {_ident(c.name)}"
-                       if c.json_structure else _ident(c.name) for c in columns)
+    frame = pd.DataFrame({c.name: pd.Series([_transport(r.get(c.name)) for r in rows], dtype=object)
+                          for c in columns})
+    select = ", ".join(f"CAST({ident(c.name)} AS {c.scratch_type or c.sql_type}) AS {ident(c.name)}"
+                       for c in columns)
     con.register("_raw_rows", frame)
     try:
         con.execute(f"INSERT INTO {qualified} BY NAME SELECT {select} FROM _raw_rows")
     finally:
         con.unregister("_raw_rows")
-
-
-def existing_keys(con: duckdb.DuckDBPyConnection, table: RawTable, keys: list[tuple],
-                  other_than: str) -> dict[tuple, tuple[str, str | None, int]]:
-    """Rows of other files with the same natural key: key -> (file, sheet, row)."""
-    if not keys or not table.key:
-        return {}
-    frame = pd.DataFrame(keys, columns=list(table.key), dtype=object)
-    on = " AND ".join(f"t.{_ident(k)} IS NOT DISTINCT FROM k.{_ident(k)}" for k in table.key)
-    con.register("_new_keys", frame)
-    try:
-        found = con.execute(
-            f"SELECT {', '.join(f't.{_ident(k)}' for k in table.key)}, t._source_file, t._source_sheet, "
-            f"t._source_row FROM {table.qualified} t JOIN _new_keys k ON {on} WHERE t._source_file <> ? "
-            f"ORDER BY ALL DESC", [other_than]).fetchall()
-    finally:
-        con.unregister("_new_keys")
-    # Ordered descending so the first (lowest) file and row of each key win.
-    return {tuple(r[:-3]): tuple(r[-3:]) for r in found}

@@ -2,17 +2,20 @@
 seeds/sources/papi/) -> raw_files.papi_province_year, one row per province and year.
 
 The file uses decimal points (it comes from statistics software, not a Vietnamese
-workstation). Dimension scores lie between 1 and 10; D7 and D8 are empty before 2018
-and stay NULL (never 0).
+workstation); scores are DOUBLE columns, parsed to the nearest double of the text and
+not rounded otherwise. Dimension scores, the number of dimensions, the rank and the tier
+must lie within loader_limits.yaml; D7 and D8 are empty before 2018 and stay NULL (never
+0); a year after the current one is quarantined. Read as a stream (csvfile).
 """
 
 from __future__ import annotations
 
 import re
 
-from ..raw import ParsedFile, Problem, RawColumn, RawTable
-from .parsing import (Column, UnitDirectory, decimal_point_number, english_whole_number, label_of,
-                      locate_header, parse_row, read_csv_bytes, require, text, undecodable_rows)
+from ..raw import ParsedFile, RawColumn, RawTable
+from .cells import decimal_point_number, english_whole_number, text
+from .csvfile import csv_rows, open_csv
+from .parsing import Checks, Column, add_problem, check_range, parse_row, require, withheld_note
 
 FOLDER = "papi"
 PATTERN = re.compile(r"agg_province_year\.csv")
@@ -43,20 +46,23 @@ TABLE = RawTable(
     key=("province_id", "year"), key_label="province_id, year")
 
 
-def parse(data: bytes, file_name: str, match: re.Match, units: UnitDirectory) -> ParsedFile:
-    content = read_csv_bytes(data, file_name)
-    header = locate_header([cells for _, cells in content.rows], COLUMNS, file_name)
-    parsed = ParsedFile(undecodable_rows(content))
-    for number, cells in content.rows[header.data_start:]:
-        if not any(c.strip() for c in cells):
-            continue
+def period(match: re.Match) -> None:
+    return None  # all years in one file: a future year is checked row by row
+
+
+def parse(file, match: re.Match, checks: Checks) -> ParsedFile:
+    limits = checks.limits
+    header, lines = open_csv(file, COLUMNS)
+
+    def parse_line(number: int, cells: list[str]):
         row = parse_row(None, number, cells, header, COLUMNS)
-        require(row, header, "province_id", "year")
-        for dimension in DIMENSIONS:
-            value = row.values[dimension.lower()]
-            if value is not None and not 1 <= value <= 10:
-                row.problems.append(Problem(label_of(header, dimension.lower()), value,
-                                            f"dimension score {value:g} is outside 1-10"))
-        parsed.rows.append(row)
-    parsed.rows.sort(key=lambda r: r.row_number)
-    return parsed
+        require(row, header, "province_id", "year", "province_vi")
+        if row.values["year"] is not None and row.values["year"] > checks.today.year:
+            add_problem(row, header, "year", f"year {row.values['year']} is in the future")
+        check_range(row, header, [d.lower() for d in DIMENSIONS], limits.dimension_score, "dimension score")
+        check_range(row, header, ["n_dims"], limits.dimension_count, "number of dimensions")
+        check_range(row, header, ["rank_year"], limits.national_rank, "rank")
+        check_range(row, header, ["tier"], limits.tiers, "tier")
+        return row
+
+    return ParsedFile(csv_rows(lines, header, parse_line), withheld_note(file.name, header, COLUMNS))

@@ -1,6 +1,8 @@
-"""Reading what provincial offices send: Vietnamese numbers and dates, header rows found by
-their labels (two-row headers with merged cells included), CSVs that are not all UTF-8,
-and unit codes checked against the reference tables for the date in question.
+"""Reading what provincial offices send: header rows found by their labels (two-row
+headers with merged cells included), rows parsed into typed values with the personal and
+non-template columns withheld, the rows around a table that are not data (totals,
+signatures), and unit codes checked against the reference tables for the date in
+question.
 
 Two kinds of error: ``TemplateError`` (the file is not the expected template: rejected
 whole) and ``ValueError`` from a cell parser (one bad value: its row is quarantined). Both
@@ -9,124 +11,27 @@ carry messages in plain words.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
-import unicodedata
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..raw import ParsedRow, Problem
+from .cells import dmy, normalize_label, number, text, to_scale
+from .personal import WITHHELD_PERSONAL, record_labels, redacted_record, withheld_columns
+
+if TYPE_CHECKING:
+    from .limits import Limits
 
 HEADER_SEARCH_ROWS = 40  # title lines above the header are skipped, up to this many rows
+# An empty numeric cell that the template requires: often a formula whose result Excel did
+# not save (files written by other programs), which openpyxl reads as empty.
+FORMULA_HINT = "; it may be a formula without a saved value: open the file in Excel, save it and send it again"
 
 
 class TemplateError(ValueError):
     """The file is not the expected template (missing labels, wrong sheets, not decodable)."""
-
-
-# ---------------------------------------------------------------- cell values
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def normalize_label(value: Any) -> str:
-    """Labels compare on NFC text, case-folded, whitespace collapsed ('Tỷ lệ giải ngân\\n(%)'),
-    without a stray byte-order mark."""
-    return " ".join(nfc(str(value)).replace("\ufeff", "").split()).casefold() if value is not None else ""
-
-
-def text(value: Any) -> str | None:
-    """A cell as text: NFC, trimmed; empty -> None; whole floats lose their '.0'."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    result = nfc(str(value)).strip()
-    return result or None
-
-
-_VI_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")   # 1.234.567 / 1.234,5
-_VI_PLAIN = re.compile(r"^[+-]?\d+(,\d+)?$")                   # 1234 / 1234,5
-_POINT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")                # 1234.56 (machine export)
-_EN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def number(value: Any) -> float | None:
-    """A number in Vietnamese notation ('.' groups thousands, ',' marks decimals), or a
-    numeric cell. A lone '.' followed by exactly three digits is a thousands separator
-    (1.234 = 1234), as Vietnamese readers take it; other single dots are decimal points
-    from machine exports (12.5)."""
-    if isinstance(value, bool):
-        raise ValueError(f"'{value}' is not a number")
-    if isinstance(value, (int, float)):
-        return float(value)
-    raw = text(value)
-    if raw is None:
-        return None
-    compact = raw.replace("\u00a0", "").replace(" ", "")
-    if _VI_GROUPED.match(compact) or _VI_PLAIN.match(compact):
-        return float(compact.replace(".", "").replace(",", "."))
-    if _POINT_DECIMAL.match(compact):
-        return float(compact)
-    raise ValueError(f"'{raw}' is not a number (Vietnamese notation: 1.234.567,89)")
-
-
-def decimal_point_number(value: Any) -> float | None:
-    """A number written with a decimal point (files produced by statistics software)."""
-    raw = text(value)
-    if raw is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if not _EN_NUMBER.match(raw):
-        raise ValueError(f"'{raw}' is not a number")
-    return float(raw)
-
-
-def whole_number(value: Any, parse: Callable[[Any], float | None] = number) -> int | None:
-    result = parse(value)
-    if result is None:
-        return None
-    if not float(result).is_integer():
-        raise ValueError(f"'{text(value)}' is not a whole number")
-    return int(result)
-
-
-def english_whole_number(value: Any) -> int | None:
-    return whole_number(value, decimal_point_number)
-
-
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-
-
-def day_month_year(value: Any) -> date | None:
-    """A date cell, or text written dd/mm/yyyy (also with '-' or '.')."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    raw = text(value)
-    if raw is None:
-        return None
-    match = _DMY.match(raw)
-    if not match:
-        raise ValueError(f"'{raw}' is not a date in dd/mm/yyyy form")
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValueError(f"'{raw}' is not a calendar date (day {day}, month {month}, year {year})") from None
-
-
-def dmy(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def month_end(year: int, month: int) -> date:
-    return (date(year, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 # ---------------------------------------------------------------- header labels
@@ -135,7 +40,8 @@ def month_end(year: int, month: int) -> date:
 class Column:
     """A source column: its English raw-table name, the Vietnamese header label that
     identifies it ('Top / Bottom' under a merged cell; '{year}' stands for any year), the
-    warehouse type and the cell parser."""
+    warehouse type and the cell parser. A personal column (``personal``) is part of the
+    template but its values are never parsed nor stored anywhere."""
 
     name: str
     label: str
@@ -143,6 +49,8 @@ class Column:
     parse: Callable[[Any], Any] = text
     description: str = ""
     required: bool = True
+    personal: bool = False
+    round_half_up: bool = False  # DECIMAL: round extra decimals half-up instead of quarantining the row
 
     def matches(self, label: str) -> bool:
         return _label_pattern(self.label).match(label) is not None
@@ -158,7 +66,9 @@ class Header:
     row: int                    # index of the (first) header row in the rows given
     depth: int                  # 1 or 2 header rows
     labels: list[str]           # each column's label as found ('Giải ngân / Trong tháng')
-    positions: dict[str, int]   # column name -> column index
+    positions: dict[str, int]   # column name -> column index (non-personal template columns)
+    keys: list[str]             # each column's key in a row's raw_record
+    withheld: dict[int, str]    # column index -> marker, for columns whose values are not kept
 
     @property
     def data_start(self) -> int:
@@ -183,8 +93,8 @@ def locate_header(rows: list[list[Any]], columns: Iterable[Column], where: str,
                   extra: Callable[[str], bool] | None = None, extra_name: str = "") -> Header:
     """Find the header among the first rows by its labels: one row, or two rows where a
     merged cell groups the labels under it. ``extra`` accepts further labels (SIPAS
-    questions) of which at least one must be present."""
-    columns = list(columns)
+    questions) of which at least one must be present; their values are kept too."""
+    columns = [c for c in columns if not c.personal]
     best: tuple[int, list[str]] | None = None
     for index in range(min(len(rows), HEADER_SEARCH_ROWS)):
         for depth in (1, 2):
@@ -198,10 +108,13 @@ def locate_header(rows: list[list[Any]], columns: Iterable[Column], where: str,
                 if found:
                     positions[column.name] = found[0]
             missing = [c.label for c in columns if c.required and c.name not in positions]
-            if extra is not None and not any(extra(label) for label in labels):
+            extras = {i for i, label in enumerate(labels) if extra is not None and extra(label)}
+            if extra is not None and not extras:
                 missing.append(extra_name)
             if not missing:
-                return Header(index, depth, labels, positions)
+                kept = set(positions.values()) | extras
+                return Header(index, depth, labels, positions, record_labels(labels),
+                              withheld_columns(labels, kept))
             if best is None or len(missing) < len(best[1]):
                 best = (index, missing)
     if best is None:
@@ -210,33 +123,60 @@ def locate_header(rows: list[list[Any]], columns: Iterable[Column], where: str,
                         + ", ".join(f"'{label}'" for label in best[1]))
 
 
-def parse_row(sheet: str | None, number: int, cells: list[Any], header: Header,
-              columns: Iterable[Column]) -> ParsedRow:
-    """Typed values of a data row by column name; cells that do not parse become problems."""
-    row = ParsedRow(sheet, number, {}, {
-        header.labels[i] or f"column {i + 1}": cell for i, cell in enumerate(cells)
-        if i < len(header.labels) and (header.labels[i] or cell is not None)})
+def withheld_note(where: str, header: Header, columns: Iterable[Column]) -> list[str]:
+    """A note naming the labelled columns whose values are not stored, other than the
+    template's own personal columns (labels only: never a value)."""
+    personal = [c for c in columns if c.personal]
+    named = [f"'{header.labels[i]}'" + (" (personal data)" if marker == WITHHELD_PERSONAL else "")
+             for i, marker in header.withheld.items()
+             if header.labels[i] and not any(c.matches(normalize_label(header.labels[i])) for c in personal)]
+    return [f"{where}: columns not in the template, values not stored: {', '.join(named)}"] if named else []
+
+
+def cell_of(cells: list[Any], header: Header, name: str) -> Any:
+    index = header.positions.get(name)
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def parse_row(sheet: str | None, number_: int, cells: list[Any], header: Header, columns: Iterable[Column],
+              unit: str | None = None) -> ParsedRow:
+    """Typed values of a data row by column name; cells that do not parse become problems.
+    Personal columns are not read at all; ``unit`` names the column whose text is the
+    row's unit code."""
+    row = ParsedRow(sheet, number_, {}, redacted_record(header.keys, header.withheld, cells),
+                    unit_code=text(cell_of(cells, header, unit)) if unit else None)
     for column in columns:
-        index = header.positions.get(column.name)
-        cell = cells[index] if index is not None and index < len(cells) else None
+        if column.personal:
+            continue
+        cell = cell_of(cells, header, column.name)
         try:
-            row.values[column.name] = _fits(column.sql_type, column.parse(cell), cell)
+            row.values[column.name] = _fits(column, column.parse(cell), cell)
         except ValueError as exc:
             row.values[column.name] = None
-            row.problems.append(Problem(header.labels[index], cell, str(exc)))
+            row.problems.append(Problem(label_of(header, column.name), cell, str(exc)))
     return row
+
+
+def unrecognised_row(sheet: str | None, number_: int, cells: list[Any], header: Header, reason: str) -> ParsedRow:
+    """A row with content that is not a data row: one problem for the whole row."""
+    return ParsedRow(sheet, number_, {}, redacted_record(header.keys, header.withheld, cells),
+                     [Problem(None, None, reason)])
 
 
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
 _INTEGER_LIMITS = {"TINYINT": 2**7, "SMALLINT": 2**15, "INTEGER": 2**31, "BIGINT": 2**63}
 
 
-def _fits(sql_type: str, value: Any, cell: Any) -> Any:
-    """A number too large for its warehouse column is a bad value, not a failed load."""
-    if not isinstance(value, (int, float)):
+def _fits(column: Column, value: Any, cell: Any) -> Any:
+    """A value for its warehouse column: decimals to the column's scale (rounded or a bad
+    value, as the column says); a number too large for the column is a bad value, not a
+    failed load."""
+    if value is None or isinstance(value, (str, date)):
         return value
-    decimal = _DECIMAL.fullmatch(sql_type)
-    limit = 10 ** (int(decimal[1]) - int(decimal[2])) if decimal else _INTEGER_LIMITS.get(sql_type)
+    decimal = _DECIMAL.fullmatch(column.sql_type)
+    if decimal:
+        return to_scale(value, int(decimal[1]), int(decimal[2]), column.round_half_up, cell)
+    limit = _INTEGER_LIMITS.get(column.sql_type)
     if limit is not None and abs(value) >= limit:
         raise ValueError(f"'{text(cell)}' is too large for this column")
     return value
@@ -246,13 +186,30 @@ def label_of(header: Header, name: str) -> str:
     return header.labels[header.positions[name]]
 
 
-def require(row: ParsedRow, header: Header, *names: str) -> None:
+def add_problem(row: ParsedRow, header: Header, name: str, reason: str) -> None:
+    """A problem with a (non-personal) column's value."""
+    row.problems.append(Problem(label_of(header, name), row.values.get(name), reason))
+
+
+def require(row: ParsedRow, header: Header, *names: str, hint: str = "") -> None:
     """Empty required cells are problems (unless the cell already failed to parse)."""
     failed = {p.field for p in row.problems}
     for name in names:
         label = label_of(header, name)
         if row.values.get(name) is None and label not in failed:
-            row.problems.append(Problem(label, None, f"'{label}' is empty"))
+            row.problems.append(Problem(label, None, f"'{label}' is empty{hint}"))
+
+
+def check_range(row: ParsedRow, header: Header, names: Iterable[str], allowed, what: str) -> None:
+    """Values outside ``allowed`` (a limits.Range, or a tuple of accepted texts) are problems."""
+    for name in names:
+        value = row.values.get(name)
+        if value is None or value in allowed:
+            continue
+        if isinstance(allowed, tuple):
+            add_problem(row, header, name, f"{what} '{value}' is not one of: {', '.join(allowed)}")
+        else:
+            add_problem(row, header, name, f"{what} {value:g} is outside {allowed}")
 
 
 def find_in_rows(rows: list[list[Any]], pattern: re.Pattern) -> re.Match | None:
@@ -265,7 +222,58 @@ def find_in_rows(rows: list[list[Any]], pattern: re.Pattern) -> re.Match | None:
     return None
 
 
-# ---------------------------------------------------------------- workbooks and CSVs
+# ---------------------------------------------------------------- rows that are not data
+
+_SIGNATURE_DATE = re.compile(r"\bngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+_SIGNATURE_TITLES = ("người lập biểu", "người lập", "kế toán trưởng", "giám đốc", "phó giám đốc", "kt. giám đốc",
+                     "thủ trưởng đơn vị", "tm.", "kt.", "chủ tịch", "phó chủ tịch", "(ký", "ký tên", "đã ký")
+_TOTALS = ("tổng cộng", "tổng số", "tổng", "cộng", "tổng điểm")
+_TOTAL_PREFIXES = ("tổng cộng ", "tổng cộng:", "cộng:", "cộng nhóm", "cộng khối", "tổng điểm ")
+_ROMAN = re.compile(r"^[IVXLCDM]+$")
+_COLUMN_NUMBER = re.compile(r"^\(\d+\)$")
+
+
+def is_blank(cells: list[Any]) -> bool:
+    return all(text(c) is None for c in cells)
+
+
+def is_signature_line(cells: list[Any]) -> bool:
+    """A row of the signature block below a table: the place-and-date line ('Hà Tĩnh, ngày
+    05 tháng 04 năm 2024') or signers' titles ('NGƯỜI LẬP BIỂU', 'TM. HỘI ĐỒNG THẨM
+    ĐỊNH'), every filled cell of it (merged cells repeat the text)."""
+    filled = [normalize_label(c) for c in cells if text(c) is not None]
+    return bool(filled) and all(_SIGNATURE_DATE.search(c) or c.startswith(_SIGNATURE_TITLES) for c in filled)
+
+
+def has_number(cells: list[Any]) -> bool:
+    """Any cell holding a number (a numeric cell, or text that reads as one)."""
+    for cell in cells:
+        try:
+            if number(cell) is not None:
+                return True
+        except ValueError:
+            pass
+    return False
+
+
+def is_total_label(value: Any) -> bool:
+    """A grand-total or sub-total label ('TỔNG CỘNG', 'Cộng', 'Tổng số', 'Cộng nhóm I:'),
+    not a name that merely starts like one ('Cộng đồng ...', 'Tổng hợp ...')."""
+    label = normalize_label(value) if text(value) else ""
+    return label in _TOTALS or label.startswith(_TOTAL_PREFIXES)
+
+
+def is_roman(value: Any) -> bool:
+    return _ROMAN.match(text(value) or "") is not None
+
+
+def is_column_numbers(cells: list[Any]) -> bool:
+    """The row under a header that numbers the columns: '(1)', '(2)', ..."""
+    filled = [text(c) for c in cells if text(c) is not None]
+    return bool(filled) and all(_COLUMN_NUMBER.match(c) for c in filled)
+
+
+# ---------------------------------------------------------------- workbooks
 
 def open_workbook(data: bytes, file_name: str, read_only: bool = False):
     """A workbook from bytes, cached values instead of formulas. Read-only mode is much
@@ -275,7 +283,7 @@ def open_workbook(data: bytes, file_name: str, read_only: bool = False):
     try:
         return load_workbook(io.BytesIO(data), data_only=True, read_only=read_only)
     except Exception as exc:  # BadZipFile, KeyError, InvalidFileException: not a workbook at all
-        raise TemplateError(f"{file_name}: not an .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise TemplateError(f"{file_name}: not an .xlsx workbook ({type(exc).__name__})") from None
 
 
 def sheet_rows(sheet) -> list[list[Any]]:
@@ -291,43 +299,6 @@ def sheet_rows(sheet) -> list[list[Any]]:
     return rows
 
 
-@dataclass
-class CsvContent:
-    rows: list[tuple[int, list[str]]]                                   # (row number, cells)
-    undecodable: list[tuple[int, int, str]] = field(default_factory=list)  # (row, file offset, text)
-
-
-def read_csv_bytes(data: bytes, where: str) -> CsvContent:
-    """A comma-separated file in UTF-8 (byte-order mark optional). Row numbers count
-    lines from 1 (the header). Lines that are not valid UTF-8 come back apart, so their
-    rows can be quarantined; if the header itself is not UTF-8 the file is rejected."""
-    offset = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    body = data[offset:]
-    try:
-        content = body.decode("utf-8")
-    except UnicodeDecodeError:
-        content = None
-    if content is not None:
-        reader = csv.reader(io.StringIO(content, newline=""))
-        return CsvContent([(number, row) for number, row in enumerate(reader, start=1)])
-
-    result = CsvContent([])
-    position = offset
-    for number, line in enumerate(body.split(b"\n"), start=1):
-        try:
-            decoded = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if number == 1:
-                raise TemplateError(f"{where}: not valid UTF-8: byte 0x{line[exc.start]:02X} at offset "
-                                    f"{position + exc.start} (line 1, the header); save it as UTF-8") from None
-            result.undecodable.append((number, position + exc.start, line.decode("utf-8", "replace").rstrip("\r")))
-        else:
-            if decoded.strip():
-                result.rows.append((number, next(csv.reader([decoded.rstrip("\r")]))))
-        position += len(line) + 1
-    return result
-
-
 # ---------------------------------------------------------------- unit codes
 
 @dataclass(frozen=True)
@@ -336,6 +307,9 @@ class UnitValidity:
     province_code: str
     valid_from: date | None
     valid_to: date | None
+
+    def active_on(self, day: date) -> bool:
+        return (self.valid_from is None or day >= self.valid_from) and (self.valid_to is None or day <= self.valid_to)
 
 
 class UnitDirectory:
@@ -361,12 +335,16 @@ class UnitDirectory:
         unit = self.units.get(code)
         return unit.level if unit else None
 
+    def levels(self, province: str, day: date) -> set[str]:
+        """The levels (department, district, commune, ...) with units of ``province`` on ``day``."""
+        return {u.level for u in self.units.values() if u.province_code == province and u.active_on(day)}
+
     def problem(self, code: str, day: date, province: str | None = None) -> str | None:
         """Why ``code`` cannot be used on ``day`` (in ``province``), or None."""
         unit = self.units.get(code)
         if unit is None:
             return f"unit code '{code}' is not in the reference tables"
-        if (unit.valid_from and day < unit.valid_from) or (unit.valid_to and day > unit.valid_to):
+        if not unit.active_on(day):
             since = dmy(unit.valid_from) if unit.valid_from else "..."
             until = dmy(unit.valid_to) if unit.valid_to else "..."
             return f"unit code '{code}' is not valid on {dmy(day)} (valid {since} - {until})"
@@ -381,11 +359,23 @@ def check_unit(row: ParsedRow, header: Header, name: str, units: UnitDirectory, 
     code = row.values.get(name)
     reason = units.problem(code, day, province) if code is not None else None
     if reason:
-        row.problems.append(Problem(label_of(header, name), code, reason))
+        add_problem(row, header, name, reason)
 
 
-def undecodable_rows(content: CsvContent) -> list[ParsedRow]:
-    """Lines that are not valid UTF-8, as rows to quarantine."""
-    return [ParsedRow(None, number, {}, {"line": line}, [Problem(
-        None, line, f"line is not valid UTF-8 (byte offset {offset} in the file); the source must resend it")])
-        for number, offset, line in content.undecodable]
+@dataclass(frozen=True)
+class Checks:
+    """What a parser checks rows against: unit codes, the limits file, and today (local)."""
+
+    units: UnitDirectory
+    limits: "Limits"
+    today: date
+
+
+def after_today(year: int, month: int | None, today: date) -> bool:
+    """A period (a year, or a month of a year) that has not begun."""
+    return (year, month or 1) > (today.year, today.month if month else 1)
+
+
+def period_text(year: int, month: int | None) -> str:
+    return f"{month:02d}/{year}" if month else str(year)
+
