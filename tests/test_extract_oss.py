@@ -143,3 +143,118 @@ def test_overlap_window_catches_back_dated_late_arrivals(oss_server_factory, fau
     extracted = rows((tmp_path / "w0.0.duckdb", None),
                      "SELECT count(DISTINCT dossier_id) FROM raw_oss.dossiers WHERE received_at < '2025-07-31'")[0][0]
     assert counts > extracted  # the reconciliation figures expose what was missed
+
+
+# --- personal data, recovery, identity of the server (issue #13) ----------------------------
+
+def source_people(server) -> list[dict]:
+    """Applicants' name, ID number and phone as the source sends them."""
+    import requests
+
+    body = requests.get(f"{server.url}/api/v1/dossiers", params={"limit": 5000}, timeout=60,
+                        headers={"Authorization": "Bearer demo-oss-token"}).json()
+    return [{k: i[k] for k in ("dossier_id", "applicant_name", "applicant_id_number", "applicant_phone")}
+            for i in body["items"]]
+
+
+def test_personal_data_never_reaches_the_warehouse_or_dlt_files(oss_server_factory, faulty_source, target):
+    from cchc.personal_data import pii_key, pseudonymise
+
+    server = oss_server_factory(faulty_source.oss_db, as_of=FIRST_NIGHT)
+    run(server, target)
+    people = [p for p in source_people(server) if p["applicant_id_number"] and p["applicant_phone"]]
+    assert len(people) > 100
+    columns = {c for (c,) in rows(target, "SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_schema = 'raw_oss' AND table_name = 'dossiers'")}
+    assert not columns & {"applicant_name", "applicant_id_number", "applicant_phone"}
+    hashes = dict(rows(target, "SELECT dossier_id, applicant_id_hash FROM raw_oss.dossiers"))
+    key = pii_key()
+    assert all(hashes[p["dossier_id"]] == pseudonymise(p["applicant_id_number"], key) for p in people)
+    # No name, ID number or phone in any text column of any table, staging dataset included.
+    values = {p[k] for p in people for k in ("applicant_name", "applicant_id_number", "applicant_phone")}
+    with duckdb.connect(str(target[0]), read_only=True) as con:
+        con.execute("CREATE TEMP TABLE personal (v VARCHAR)")
+        con.executemany("INSERT INTO personal VALUES (?)", [[v] for v in values])
+        text_columns = con.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                                   "WHERE data_type = 'VARCHAR' AND table_schema NOT IN ('temp', 'main')").fetchall()
+        found = [(s, t, c) for s, t, c in text_columns if con.execute(
+            f'SELECT count(*) FROM "{s}"."{t}" WHERE "{c}" IN (SELECT v FROM personal)').fetchone()[0]]
+    assert not found
+    dlt_dir = target[1]
+    assert (dlt_dir.stat().st_mode & 0o777) == 0o700
+    leftovers = [p for p in dlt_dir.rglob("*") if p.is_file()
+                 and any(v.encode() in p.read_bytes() for v in list(values)[:200])]
+    assert not leftovers
+    assert not list(dlt_dir.rglob("loaded/*"))
+
+
+def test_personal_columns_of_an_older_warehouse_are_scrubbed(oss_server_factory, faulty_source, target):
+    from cchc.extract.oss import scrub_retired_personal_columns
+    from cchc.personal_data import pii_key, pseudonymise
+
+    server = oss_server_factory(faulty_source.oss_db, as_of=FIRST_NIGHT)
+    run(server, target)
+    with duckdb.connect(str(target[0])) as con:  # what an earlier version of the extractor left
+        for column in ("applicant_name", "applicant_id_number", "applicant_phone"):
+            con.execute(f"ALTER TABLE raw_oss.dossiers ADD COLUMN {column} VARCHAR")
+        con.execute("UPDATE raw_oss.dossiers SET applicant_name = 'Nguyễn Văn An', applicant_id_number = "
+                    "'030080000001', applicant_phone = '0912345678', applicant_id_hash = NULL")
+    assert scrub_retired_personal_columns(target[0]) > 0
+    left = rows(target, "SELECT count(*) FILTER (WHERE applicant_name IS NOT NULL OR applicant_id_number IS NOT NULL "
+                        "OR applicant_phone IS NOT NULL), min(applicant_id_hash), max(applicant_id_hash) "
+                        "FROM raw_oss.dossiers")[0]
+    assert left == (0, pseudonymise("030080000001", pii_key()), pseudonymise("030080000001", pii_key()))
+    assert scrub_retired_personal_columns(target[0]) == 0
+
+
+def test_an_interrupted_load_is_completed_and_the_source_still_asked_for_news(oss_server_factory, faulty_source,
+                                                                              target):
+    """A kill between dlt's normalize and load leaves a pending package: the next run loads
+    it and then still extracts what is new (dlt's own `run` would stop after the package)."""
+    import dlt
+
+    from cchc.extract.oss import oss_source
+
+    server = oss_server_factory(faulty_source.oss_db, as_of=FIRST_NIGHT)
+    run(server, target)
+    server.admin("clock", {"as_of": "2025-08-19T01:00:00"})
+    in_the_package = set(source_state(server).items())
+    settings = OssSettings(base_url=server.url, page_size=500, history_start=date(2025, 6, 1))
+    pipeline = dlt.pipeline(pipeline_name="cchc_oss", destination=dlt.destinations.duckdb(str(target[0])),
+                            dataset_name="raw_oss", pipelines_dir=str(target[1]), progress="log")
+    pipeline.extract(oss_source(settings, date(2025, 8, 31)), loader_file_format="parquet")
+    pipeline.normalize()  # ... and the process is killed here
+    assert pipeline.has_pending_data
+    server.admin("clock", {"as_of": A_WEEK_LATER})
+    summary = run(server, target)
+    assert len(summary.resumed) == 1 and summary.load_id not in summary.resumed
+    assert "resumed interrupted load" in summary.report()
+    loaded = [(d, u) for d, u, _ in versions(target)]
+    assert in_the_package | set(source_state(server).items()) <= set(loaded)
+    assert len(loaded) == len(set(loaded))
+
+
+def test_the_extraction_refuses_a_server_that_is_not_the_one_started(oss_server_factory, faulty_source, target):
+    from cchc.extract.oss import WrongServerError
+
+    ours = oss_server_factory(faulty_source.oss_db, as_of=FIRST_NIGHT)
+    other = oss_server_factory(faulty_source.oss_db, as_of=A_WEEK_LATER)
+    with pytest.raises(WrongServerError, match=ours.instance):
+        run(other, target, expected_instance=ours.instance)
+    assert not target[0].exists() or not rows(target, "SELECT count(*) FROM information_schema.tables "
+                                                      "WHERE table_schema = 'raw_oss' AND table_name = 'dossiers'")[0][0]
+    run(ours, target, expected_instance=ours.instance)
+    assert versions(target)
+
+
+def test_a_server_whose_port_is_taken_fails_at_once(oss_server_factory, faulty_source, tmp_path):
+    import time
+
+    from cchc.local_server import PortInUseError
+    from cchc.sources.oss.process import OssServer
+
+    running = oss_server_factory(faulty_source.oss_db, as_of=FIRST_NIGHT)
+    started = time.monotonic()
+    with pytest.raises(PortInUseError, match=f"port {running.port}"):
+        OssServer(faulty_source.oss_db, running.port, log_file=tmp_path / "second.log").start()
+    assert time.monotonic() - started < 5

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -206,9 +207,9 @@ def test_tables_built_before_the_watermark_columns_recount_on_their_first_increm
         assert_same_rows(con, table, f"inc.{table}")
 
 
-def test_reference_reloads_and_project_changes_are_detected(tmp_path, monkeypatch):
+def test_reference_reloads_and_project_changes_are_detected(tmp_path):
     """What makes the nightly build start from scratch: a source newly loaded (reference
-    data among them) and any change of the project's code or of the salt its SQL reads."""
+    data among them) and any change of the project's code (its docs and tests excluded)."""
     def snapshot(path: Path, loads: dict[str, str]) -> Path:
         path.write_text(json.dumps({"results": [{"unique_id": uid, "max_loaded_at": at} for uid, at in loads.items()]}))
         return path
@@ -219,7 +220,14 @@ def test_reference_reloads_and_project_changes_are_detected(tmp_path, monkeypatc
                                                "source.cchc.par.par_scores": "2026-11-21T01:00:00+00:00"})
     assert fresher_sources(before, after) == {"source.cchc.oss.dossiers", "source.cchc.par.par_scores"}
     settings = load_settings()
-    first = project_fingerprint(settings)
+    copy = replace(settings, project_root=tmp_path / "project")
+    shutil.copytree(settings.dbt_project_dir, copy.dbt_project_dir,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    first = project_fingerprint(copy)
     assert project_fingerprint(settings) == first
-    monkeypatch.setenv("CCHC_PII_SALT", "another-salt")
-    assert project_fingerprint(settings) != first
+    readme = copy.dbt_project_dir / "README.md"
+    readme.write_text(readme.read_text() + "\nA note.\n")
+    assert project_fingerprint(copy) == first
+    model = copy.dbt_project_dir / "models" / "marts" / "scoring" / "mart_papi_province_year.sql"
+    model.write_text(model.read_text() + "\n-- a change\n")
+    assert project_fingerprint(copy) != first

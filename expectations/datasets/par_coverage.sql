@@ -1,20 +1,12 @@
 -- Per scored unit × PAR year: criteria of its peer group's scheme that year (the
 -- criteria of the appraisal workbook's sheet) against the criteria it has appraised
--- points for. Scored units: the peer group's units in existence on 31/12 of the year.
+-- points for, both as marts.mart_par_index counts them (one definition of a complete
+-- unit). Scored units: the peer group's units in existence on 31/12 of the year, so a
+-- unit missing from the workbook altogether counts 0 criteria.
 with sheets as (
 
-    select province_code, score_year, peer_group, count(distinct criterion_code) as criteria_in_scheme
-    from staging.stg_par__scores
-    group by all
-
-),
-
-scored as (
-
-    select province_code, score_year, unit_key, count(distinct criterion_code) as criteria_scored
-    from staging.stg_par__scores
-    where appraised_points is not null
-    group by all
+    select distinct province_code, score_year, peer_group, criteria_in_scheme
+    from marts.mart_par_index
 
 )
 
@@ -31,8 +23,7 @@ inner join intermediate.int_quality__unit_years as units
     on units.province_code = sheets.province_code
     and units.peer_group = sheets.peer_group
     and units.calendar_year = sheets.score_year
-left join scored
-    on scored.province_code = sheets.province_code
-    and scored.score_year = sheets.score_year
+left join marts.mart_par_index as scored
+    on scored.score_year = sheets.score_year
     and scored.unit_key = units.unit_key
 order by sheets.score_year, units.unit_key

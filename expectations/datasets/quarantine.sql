@@ -1,7 +1,7 @@
 -- One row per problem the file loader quarantined (raw_meta.quarantine through its
--- staging model, personal data removed), classified, with the unit whose row it was:
--- its code when that code is valid, else the unit the row names (the code itself is
--- the problem).
+-- staging model; the loader writes no personal value), classified, with the unit whose
+-- row it was: its code when that code is valid, else the unit the row names (the code
+-- itself is the problem).
 with problems as (
 
     select
@@ -13,11 +13,12 @@ with problems as (
         reason,
         case
             when reason like 'unit code %' then 'unknown_unit_code'
-            when reason like '%not a date%' or reason like '%not a calendar date%' then 'bad_date'
+            when reason like '%not a date%' or reason like '%not a calendar date%'
+                or reason like 'survey date % is outside the survey year%' or reason like '% is in the future%' then 'bad_date'
             when reason like 'duplicate of row%' then 'duplicate_row'
             else 'other'
         end as problem_kind,
-        coalesce(raw_record ->> 'Mã đơn vị', raw_record ->> 'Mã chủ đầu tư') as row_unit_code,
+        coalesce(unit_key, raw_record ->> 'Mã đơn vị', raw_record ->> 'Mã chủ đầu tư') as row_unit_code,
         lower(regexp_replace(coalesce(raw_record ->> 'Tên đơn vị', raw_record ->> 'Chủ đầu tư'), '^UBND ', '')) as row_unit_name
     from staging.stg_raw_meta__quarantine
 

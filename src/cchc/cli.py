@@ -67,7 +67,7 @@ def _cmd_oss_serve(args: argparse.Namespace, settings: Settings) -> int:
     serve(Path(args.db) if args.db else settings.oss_db, args.host, args.port,
           token=os.environ.get("CCHC_OSS_TOKEN", "demo-oss-token"),
           admin_token=os.environ.get("CCHC_OSS_ADMIN_TOKEN", "demo-oss-admin"),
-          as_of=args.as_of, error_rate=args.error_rate)
+          as_of=args.as_of, error_rate=args.error_rate, instance=os.environ.get("CCHC_OSS_INSTANCE") or None)
     return 0
 
 
@@ -179,9 +179,11 @@ def _cmd_superset(args: argparse.Namespace, settings: Settings) -> int:
         server.provision()
         print(f"Superset metadata ready in {server.home}")
         return 0
+    from .credentials import is_production
+
     server.start()
-    print(f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD; demo users lanhdao, donvi, phantich, "
-          "chatluong / $CCHC_SUPERSET_DEMO_PASSWORD); Ctrl+C to stop")
+    demo_users = "" if is_production() else "; demo users lanhdao, donvi, phantich, chatluong / $CCHC_SUPERSET_DEMO_PASSWORD"
+    print(f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD{demo_users}); Ctrl+C to stop")
     _serve_until_interrupted(server)
     return 0
 
@@ -234,6 +236,65 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(settings)
 
 
+# ---------------------------------------------------------------- file drops: registry commands
+
+def _file_result(entry, summary) -> int:
+    print(f"{entry.file_name}: {entry.status} ({entry.rows_loaded:,} rows loaded, "
+          f"{entry.rows_quarantined:,} quarantined)")
+    for message in summary.messages:
+        print(f"  {message}")
+    return 0 if entry.status == "loaded" else 3
+
+
+def _cmd_files(args: argparse.Namespace, settings: Settings) -> int:
+    from .extract.files import actions
+
+    warehouse = Path(args.warehouse) if args.warehouse else settings.warehouse_path
+    if args.action == "confirm":
+        return _file_result(*actions.confirm(warehouse, settings.drop_dir, args.file))
+    if args.action == "retry":
+        return _file_result(*actions.retry(warehouse, settings.drop_dir, args.file))
+    entries = actions.status(warehouse, args.source)
+    print(f"{'source':<9} {'file':<34} {'status':<10} {'rows':>7} {'quar.':>6}  changed at        message")
+    for e in entries:
+        print(f"{e.source:<9} {e.file_name:<34} {e.status:<10} {e.rows_loaded:>7,} {e.rows_quarantined:>6,}  "
+              f"{e.loaded_at:%d/%m/%Y %H:%M}  {e.message or ''}")
+    return 0
+
+
+def _cmd_retract(args: argparse.Namespace, settings: Settings) -> int:
+    from .extract.files import actions
+
+    entry = actions.retract(Path(args.warehouse) if args.warehouse else settings.warehouse_path,
+                            settings.drop_dir, args.file, args.reason)
+    print(f"{entry.file_name}: {entry.status}: {entry.message}")
+    return 0
+
+
+def _add_file_parsers(commands) -> None:
+    """`cchc files status|confirm|retry` and `cchc retract`: the file registry's commands."""
+    files = commands.add_parser("files", help="the file drops' registry (raw_meta.file_registry)").add_subparsers(
+        dest="action", required=True)
+    status = files.add_parser("status", help="print the registry: each file's status, rows and message")
+    status.add_argument("--source", choices=["treasury", "sipas", "par", "papi"])
+    confirm = files.add_parser("confirm", help="apply a held file (a version that removes loaded rows), if the "
+                                               "file is still the version held")
+    retry = files.add_parser("retry", help="load a file again now: after a crash, a rejection or a retraction")
+    for sub in (confirm, retry):
+        sub.add_argument("file", help="path relative to the drop folder ('treasury/KBNN_42_2024_03.xlsx'), a path, "
+                                      "or the bare file name")
+    for sub in (status, confirm, retry):
+        sub.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
+        sub.set_defaults(handler=_cmd_files)
+    retract = commands.add_parser("retract", help="remove a file's rows from raw_files and raw_meta.quarantine "
+                                                  "(registry status 'retracted'; not loaded again unless it changes "
+                                                  "or `cchc files retry` is run)")
+    retract.add_argument("file", help="as for `cchc files retry`")
+    retract.add_argument("--reason", help="why, kept in the registry and its history")
+    retract.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
+    retract.set_defaults(handler=_cmd_retract)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -274,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("source", choices=["oss", "treasury", "sipas", "par", "papi", "files", "all"])
     extract.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
     extract.set_defaults(handler=_cmd_extract)
+    _add_file_parsers(commands)
 
     build = commands.add_parser("build", help="dbt build of the whole warehouse project")
     build.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .local_server import stop_process, wait_until_answering
+from .local_server import ensure_port_free, stop_process, wait_until_answering
 from .settings import Settings
 from .transform import DbtBuildError, run_dbt
 
@@ -45,10 +45,11 @@ class DocsServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 20) -> "DocsServer":
+        ensure_port_free(self.host, self.port, "dbt docs server", "CCHC_DOCS_PORT")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(self.port), "--bind", self.host, "--directory", str(self.directory)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        wait_until_answering(self.process, self.url, timeout, "dbt docs server", f" (is port {self.port} free?)")
+        wait_until_answering(self.process, self.url, timeout, "dbt docs server")
         return self
 
     def stop(self) -> None:

@@ -19,22 +19,24 @@ import sys
 import time
 
 import duckdb
-import requests
 
 from .alerts import describe_channels
 from .bi.server import SupersetServer
+from .credentials import SECRETS, require_production_secrets, secret
 from .dbt_docs import DocsServer, generate_docs
 from .extract.run import extract
 from .orchestration.nightly import DAG_ID, run_url
 from .orchestration.runtime import DEFAULT_PASSWORD, AirflowServices, init_airflow
+from .local_server import ensure_port_free
 from .reference.load import load_reference
-from .settings import Settings
+from .settings import Settings, private_dir
 from .simulator.config import preset
 from .simulator.run import simulate
 from .sources.oss.process import OssServer
 
 
 def run_demo(settings: Settings) -> int:
+    require_production_secrets(*SECRETS)  # CCHC_ENV=production: no demo secret anywhere
     # A terminated demo must stop its servers (the `finally` below), like Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)
     counts = load_reference(settings.warehouse_path, settings.reference_dir)
@@ -55,11 +57,11 @@ def run_demo(settings: Settings) -> int:
           f"{result.feedback:,} feedback records; files in {result.drop_dir}")
 
     port = int(os.environ.get("CCHC_OSS_PORT", "8765"))
-    server = OssServer(settings.oss_db, port, token=os.environ.get("CCHC_OSS_TOKEN", "demo-oss-token"),
-                       log_file=settings.data_dir / "logs" / "oss-api.log")
-    (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
-    _check_port_free(server)
+    server = OssServer(settings.oss_db, port, token=secret("CCHC_OSS_TOKEN"),
+                       log_file=private_dir(settings.data_dir / "logs") / "oss-api.log")
     server.start()
+    # The extraction (here and in Airflow's tasks) loads only from this server's answers.
+    os.environ["CCHC_OSS_INSTANCE"] = server.instance
     results = None
     print(f"One-stop-shop API: {server.url}/docs (token: $CCHC_OSS_TOKEN, demo default 'demo-oss-token')")
     airflow = None
@@ -94,7 +96,7 @@ def run_demo(settings: Settings) -> int:
 def _start_airflow(settings: Settings) -> AirflowServices:
     """Airflow's API server (UI with login), scheduler and DAG processor; SQLite metadata."""
     port = int(os.environ.get("CCHC_AIRFLOW_PORT", "8080"))
-    _refuse_busy_port(f"http://127.0.0.1:{port}/api/v2/monitor/health", port, "CCHC_AIRFLOW_PORT")
+    ensure_port_free("127.0.0.1", port, "Airflow", "CCHC_AIRFLOW_PORT")
     init_airflow(settings)
     return AirflowServices(settings, port).start()
 
@@ -123,8 +125,7 @@ def _start_readers(settings: Settings) -> list:
     and the dashboards (which read the serving snapshot, read-only)."""
     docs_port = int(os.environ.get("CCHC_DOCS_PORT", "8081"))
     superset_port = int(os.environ.get("CCHC_SUPERSET_PORT", "8088"))
-    _refuse_busy_port(f"http://127.0.0.1:{docs_port}/", docs_port, "CCHC_DOCS_PORT")
-    _refuse_busy_port(f"http://127.0.0.1:{superset_port}/health", superset_port, "CCHC_SUPERSET_PORT")
+    ensure_port_free("127.0.0.1", superset_port, "Superset", "CCHC_SUPERSET_PORT")
     services = []
     try:
         # The nightly run is over and the DAG waits for 01:00: nobody writes the warehouse.
@@ -145,19 +146,6 @@ def _start_readers(settings: Settings) -> list:
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
-
-
-def _check_port_free(server: OssServer) -> None:
-    """A demo API left running by an earlier `make demo` serves the old data: refuse clearly."""
-    _refuse_busy_port(f"{server.url}/health", server.port, "CCHC_OSS_PORT")
-
-
-def _refuse_busy_port(url: str, port: int, variable: str) -> None:
-    try:
-        requests.get(url, timeout=1)
-    except requests.RequestException:
-        return
-    raise RuntimeError(f"port {port} is already in use (an earlier demo still running?); stop it or set {variable}")
 
 
 DEMO_PROVINCE_SUMMARY = """

@@ -101,6 +101,19 @@ class Settings:
         return self.seeds_dir / "sources"
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` readable by its owner only (0700): the build warehouse (raw layer),
+    dlt's working files, dbt's logs and Airflow's home (its passwords and JWT secret) are no
+    business of other accounts on the server."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.chmod(0o700)
+    except PermissionError:  # a folder someone else owns (a mounted volume): theirs to set
+        pass
+    return path
+
+
 def load_settings() -> Settings:
     root = Path(os.environ.get("CCHC_HOME", _project_root()))
     data_dir = Path(os.environ.get("CCHC_DATA_DIR", root / "data"))

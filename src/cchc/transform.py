@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .settings import Settings
+from .settings import Settings, private_dir
 
 
 class DbtBuildError(RuntimeError):
@@ -64,7 +64,7 @@ def run_dbt(settings: Settings, command: list[str], *, warehouse: Path | None = 
     """Run `dbt <command>` on the project against `warehouse` (default: the settings')."""
     warehouse = warehouse or settings.warehouse_path
     target_dir = target_dir or settings.data_dir / "dbt"
-    target_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(target_dir)  # dbt's logs and compiled SQL
     project = settings.dbt_project_dir
     run_results = target_dir / "target" / "run_results.json"
     run_results.unlink(missing_ok=True)
@@ -72,9 +72,28 @@ def run_dbt(settings: Settings, command: list[str], *, warehouse: Path | None = 
         [dbt_executable(), *command, "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(target_dir / "target"), "--log-path", str(target_dir / "logs")],
         env={**os.environ, "CCHC_WAREHOUSE": str(warehouse), **(extra_env or {})},
-        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=project)
+        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=project,
+        preexec_fn=die_with_parent(os.getpid()))
     results = json.loads(run_results.read_text())["results"] if run_results.exists() else []
     return DbtResult(proc.returncode, proc.stdout + proc.stderr, target_dir, results)
+
+
+def die_with_parent(parent_pid: int):
+    """A `preexec_fn` for a child that must not outlive the process starting it: the kernel
+    sends the child SIGTERM when that process dies, even by SIGKILL (Linux's
+    PR_SET_PDEATHSIG), so a killed `cchc build` or Airflow task never leaves dbt holding
+    the warehouse's write lock. Elsewhere it does nothing."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent_pid:  # the parent died before the line above
+            os._exit(1)
+    return arm
 
 
 def checked(result: DbtResult) -> DbtResult:
@@ -97,8 +116,9 @@ ALWAYS_BUILT = ("source:raw_meta.quarantine+", "source:oss.daily_counts+")
 # New reference data (a procedure moved to another field, a unit's parent changed) changes
 # how every dossier is counted, not only the night's: the build starts from scratch.
 REBUILD_ALL_SOURCES = "source.cchc.reference."
-# Environment the project's SQL reads (the salt of the personal-data hashes).
-PROJECT_ENV = ("CCHC_PII_SALT",)
+# Environment the project's SQL reads (none today: the personal-data key stays with the
+# extractor so it never appears in compiled SQL).
+PROJECT_ENV: tuple[str, ...] = ()
 STATE_FILES = ("manifest.json", "sources.json", "fingerprint")
 
 
@@ -109,7 +129,7 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
     against that build's `dbt source freshness` snapshot), plus those downstream of the
     sources without a freshness check (ALWAYS_BUILT); the incremental models inside do
     the rest. Everything is rebuilt from scratch (--full-refresh) when the project's code,
-    vars or salt changed since that build (incremental tables would otherwise mix old and
+    vars or environment changed since that build (incremental tables would otherwise mix old and
     new logic) or reference data was reloaded; everything is built (without refresh) when
     there is no usable saved state: none, saved for another warehouse, or a warehouse
     lacking a table that build made (e.g. recreated since). The state is saved after a

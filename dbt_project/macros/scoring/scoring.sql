@@ -17,8 +17,11 @@
     inclusive lower bounds; the class is the lower of the two bands (the larger
     class_rank). Returns a select of scored.* plus index_band_code,
     weakest_field_band_code, class_rank, classification_code, classification_name,
-    is_downgraded and downgrade_reason (Vietnamese; NULL when not downgraded). -#}
-{% macro par_classification(scored, bands) -%}
+    is_downgraded and downgrade_reason (Vietnamese; NULL when not downgraded).
+    `eligible`: a boolean column of `scored`; rows where it is not true get no band and
+    no class (those columns NULL). -#}
+{% macro par_classification(scored, bands, eligible=none) -%}
+    {%- set eligible_only = ('and scored.' ~ eligible) if eligible else '' %}
     {#- Each band's exclusive upper bound is the next band's lower bound. -#}
     {%- set bands_with_upper -%}
     (select *, lead(lower_bound_pct) over (partition by methodology_code, basis order by lower_bound_pct) as upper_bound_pct
@@ -40,7 +43,11 @@
             when weakest_band.class_rank > index_band.class_rank then weakest_band.classification_name
             else index_band.classification_name
         end as classification_name,
-        coalesce(weakest_band.class_rank > index_band.class_rank, false) as is_downgraded,
+        {%- if eligible %}
+        case when scored.{{ eligible }} then coalesce(weakest_band.class_rank > index_band.class_rank, false) end
+        {%- else %}
+        coalesce(weakest_band.class_rank > index_band.class_rank, false)
+        {%- endif %} as is_downgraded,
         case
             when weakest_band.class_rank > index_band.class_rank then
                 'Chỉ số ' || {{ cchc.format_pct_vi('scored.index_pct') }} || '% đạt '
@@ -53,11 +60,13 @@
     left join {{ bands_with_upper }} as index_band
         on index_band.methodology_code = scored.methodology_code
         and index_band.basis = 'index'
+        {{ eligible_only }}
         and scored.index_pct >= index_band.lower_bound_pct
         and (index_band.upper_bound_pct is null or scored.index_pct < index_band.upper_bound_pct)
     left join {{ bands_with_upper }} as weakest_band
         on weakest_band.methodology_code = scored.methodology_code
         and weakest_band.basis = 'weakest_field'
+        {{ eligible_only }}
         and scored.weakest_field_pct >= weakest_band.lower_bound_pct
         and (weakest_band.upper_bound_pct is null or scored.weakest_field_pct < weakest_band.upper_bound_pct)
 {%- endmacro %}

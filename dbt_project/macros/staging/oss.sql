@@ -1,7 +1,8 @@
 {#- Select list of a one-stop-shop dossier version, shared by stg_oss__dossier_versions
-    and stg_oss__dossiers so that both type, rename and handle personal data the same
-    way: applicant name and phone are dropped, the CCCD number is hashed. `relation` is
-    the alias of raw_oss.dossiers in the calling query. -#}
+    and stg_oss__dossiers so that both type and rename the same way. Personal data never
+    reaches raw: the extractor drops the applicant's name and phone and replaces the CCCD
+    number with its keyed hash (cchc.personal_data). `relation` is the alias of
+    raw_oss.dossiers in the calling query. -#}
 {% macro oss_dossier_columns(relation='source') -%}
         -- ids
         {{ relation }}.dossier_id,
@@ -31,8 +32,8 @@
         cast({{ relation }}.fee_amount as bigint) as fee_amount,
         {{ cchc.to_local_timestamp(relation ~ '.paid_online_at') }} as paid_online_at,
 
-        -- personal data: applicant_name and applicant_phone are not selected
-        {{ cchc.hash_personal(relation ~ '.applicant_id_number') }} as applicant_id_hash,
+        -- pseudonymised at extraction (HMAC-SHA256, key CCHC_PII_KEY, never in SQL)
+        {{ relation }}.applicant_id_hash,
 
         -- version and load metadata
         {{ cchc.to_local_timestamp(relation ~ '.updated_at') }} as updated_at,

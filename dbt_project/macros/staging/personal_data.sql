@@ -1,21 +1,3 @@
-{#- Pseudonymise a personal identifier (e.g. the applicant's CCCD number): hex SHA-256 of
-    the salt followed by the trimmed value, so the same person links across dossiers
-    without the number being readable. The salt comes from var pii_salt (env
-    CCHC_PII_SALT in production); changing it changes every hash. Empty → NULL. -#}
-{% macro hash_personal(column, salt=none) -%}
-    {%- set salt = (salt if salt is not none else var('pii_salt')) | string -%}
-    {{ return(adapter.dispatch('hash_personal', 'cchc')(column, salt | replace("'", "''"))) }}
-{%- endmacro %}
-
-{% macro default__hash_personal(column, salt) -%}
-    lower(to_hex(sha2('{{ salt }}' || nullif(trim({{ column }}), ''), 256)))
-{%- endmacro %}
-
-{% macro duckdb__hash_personal(column, salt) -%}
-    sha256('{{ salt }}' || nullif(trim({{ column }}), ''))
-{%- endmacro %}
-
-
 {#- A JSON object without the given top-level keys (e.g. personal fields of a raw record
     kept for diagnosis). Keys match as labels do in the file loader: NFC, case-insensitive,
     whitespace collapsed, so 'Họ và Tên ' is removed with 'Họ và tên'. -#}

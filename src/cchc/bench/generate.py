@@ -25,7 +25,7 @@ RAW_COLUMNS = [
     "dossier_id", "unit_key", "procedure_code", "channel", "status", "received_at", "due_at",
     "supplement_requested_at", "supplement_received_at", "suspended_at", "resumed_at",
     "finished_at", "rejected_at", "withdrawn_at", "apology_letter_at", "paid_online_at",
-    "updated_at", "applicant_name", "applicant_id_number", "applicant_phone", "input_digitised",
+    "updated_at", "applicant_id_hash", "input_digitised",
     "reused_digitised_data", "output_digitised", "fee_amount", "_source", "_page",
     "_extracted_at", "_dlt_load_id",
 ]
@@ -207,9 +207,8 @@ def _dossiers_sql(spec: GenerationSpec, first_day: date, rate: float, as_of: dat
         {text('apology')} as apology_letter_at,
         {text('paid')} as paid_online_at,
         {text('updated')} as updated_at,
-        'Người nộp ' || cast(num % 100000 as varchar) as applicant_name,
-        lpad(cast(hash(num, 98) % 1000000000000 as varchar), 12, '0') as applicant_id_number,
-        '09' || lpad(cast(hash(num, 99) % 100000000 as varchar), 8, '0') as applicant_phone,
+        -- the extractor's keyed hash of the ID number: 64 hex digits
+        sha256(cast(hash(num, 98) % 1000000000000 as varchar)) as applicant_id_hash,
         u_digit < 0.75 as input_digitised,
         u_reuse < 0.35 as reused_digitised_data,
         case when finished is not null then u_out < 0.66 end as output_digitised,

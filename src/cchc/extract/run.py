@@ -27,17 +27,17 @@ def extract(settings: Settings, source: str, warehouse: Path | None = None) -> E
         from .oss import extract_oss
 
         summary = extract_oss(warehouse, settings.dlt_dir)
-        counts = ", ".join(f"{table} {rows:,}" for table, rows in sorted(summary.rows.items())) or "nothing new"
-        results.lines.append(f"oss: load {summary.load_id}: {counts} (rows received, merged on id and update time)")
+        results.lines.append(f"oss: {summary.report()} (rows received, merged on id and update time)")
     files = FILE_SOURCES if source in ("files", "all") else ((source,) if source in FILE_SOURCES else ())
     if files:
         from .files import load_file_drops
 
         for name, summary in load_file_drops(warehouse, settings.drop_dir, list(files)).items():
+            held = f"; {summary.files_held} held (not applied: `cchc files confirm`)" if summary.files_held else ""
             results.lines.append(
                 f"{name}: {summary.files_loaded} files loaded, {summary.files_skipped} unchanged, "
                 f"{summary.files_rejected} rejected; {summary.rows_loaded:,} rows loaded, "
-                f"{summary.rows_quarantined:,} quarantined")
+                f"{summary.rows_quarantined:,} quarantined{held}")
             results.lines.extend(f"  {message}" for message in summary.messages)
-            results.ok = results.ok and summary.files_rejected == 0
+            results.ok = results.ok and summary.files_rejected == 0 and summary.files_held == 0
     return results

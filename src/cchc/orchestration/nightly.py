@@ -57,8 +57,9 @@ class StepResult:
 
 def extract_source(settings: Settings, source: str, today: date) -> StepResult:
     """Extract-load one source into the raw layer. A source that cannot be reached raises
-    (the task retries, then fails the run); rejected files and quarantined rows are
-    warnings (the good rows load, the run publishes, the alert names the files)."""
+    (the task retries, then fails the run); rejected files, held files (a new version
+    that would remove loaded rows, not applied) and quarantined rows are warnings (the
+    good rows load, the run publishes, the alert names the files)."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     result = StepResult()
@@ -66,19 +67,21 @@ def extract_source(settings: Settings, source: str, today: date) -> StepResult:
         from ..extract.oss import extract_oss
 
         summary = extract_oss(settings.warehouse_path, settings.dlt_dir, today=today)
-        counts = ", ".join(f"{table} {rows:,}" for table, rows in sorted(summary.rows.items())) or "không có gì mới"
-        result.lines.append(f"oss: lần tải {summary.load_id}: {counts}")
+        result.lines.append("oss: " + summary.report("lần tải", "hoàn tất lần tải bị gián đoạn", "không có gì mới"))
         return result
     from ..extract.files import load_file_drops
 
     summary = load_file_drops(settings.warehouse_path, settings.drop_dir, [source])[source]
+    held = f", {summary.files_held} tệp bị giữ lại" if summary.files_held else ""
     result.lines.append(f"{source}: {summary.files_loaded} tệp tải mới, {summary.files_skipped} không đổi, "
-                        f"{summary.files_rejected} bị từ chối; {summary.rows_loaded:,} dòng, "
+                        f"{summary.files_rejected} bị từ chối{held}; {summary.rows_loaded:,} dòng, "
                         f"{summary.rows_quarantined:,} dòng cách ly")
-    if summary.files_rejected or summary.rows_quarantined:
+    if summary.files_rejected or summary.rows_quarantined or summary.files_held:
+        held = (f", {summary.files_held} tệp bị giữ lại chưa áp dụng (bản mới sẽ xóa dòng đã nạp: kiểm tra với "
+                "nơi gửi rồi chạy `cchc files confirm <tệp>`)") if summary.files_held else ""
         result.warnings.append(
-            f"Nguồn {source}: {summary.files_rejected} tệp bị từ chối, {summary.rows_quarantined:,} dòng bị cách ly "
-            "(xem raw_meta.file_registry và raw_meta.quarantine)"
+            f"Nguồn {source}: {summary.files_rejected} tệp bị từ chối{held}, {summary.rows_quarantined:,} dòng bị "
+            "cách ly (xem raw_meta.file_registry và raw_meta.quarantine)"
             + "".join(f"\n  - {m}" for m in summary.messages[:10]))
     return result
 

@@ -20,10 +20,17 @@ from pathlib import Path
 
 import requests
 
-from ..settings import TIME_ZONE, Settings
+from ..credentials import SECRETS, require_production_secrets, secret
+from ..settings import TIME_ZONE, Settings, private_dir
 from .nightly import DAG_ID, WRITER_POOL
 
-DEFAULT_PASSWORD = "cchc-admin"   # demo only; set CCHC_AIRFLOW_PASSWORD anywhere else
+DEFAULT_PASSWORD = SECRETS["CCHC_AIRFLOW_PASSWORD"].demo_value   # demo only
+# What Airflow and the nightly tasks it runs read: production refuses to start without them.
+PIPELINE_SECRETS = ("CCHC_AIRFLOW_PASSWORD", "CCHC_PII_KEY", "CCHC_OSS_TOKEN")
+
+
+def admin_password() -> str:
+    return secret("CCHC_AIRFLOW_PASSWORD")
 ADMIN_USER = "admin"
 
 
@@ -86,10 +93,11 @@ def airflow(settings: Settings, *args: str, port: int = 8080, timeout: int = 900
 
 
 def init_airflow(settings: Settings, password: str | None = None) -> Path:
-    """Idempotent: metadata database, the admin password, the warehouse-writer pool."""
-    home = settings.airflow_home
-    home.mkdir(parents=True, exist_ok=True)
-    password = password or os.environ.get("CCHC_AIRFLOW_PASSWORD") or DEFAULT_PASSWORD
+    """Idempotent: metadata database, the admin password, the warehouse-writer pool.
+    In production, refuses to go on with a missing or demo secret."""
+    require_production_secrets(*PIPELINE_SECRETS)
+    home = private_dir(settings.airflow_home)
+    password = password or admin_password()
     passwords = home / "passwords.json"
     passwords.write_text(json.dumps({ADMIN_USER: password}))
     passwords.chmod(0o600)
@@ -160,7 +168,7 @@ class AirflowServices:
 
     def token(self, password: str | None = None) -> str:
         """Log in as admin (what the UI does): a JWT for the REST API."""
-        password = password or os.environ.get("CCHC_AIRFLOW_PASSWORD") or DEFAULT_PASSWORD
+        password = password or admin_password()
         response = requests.post(f"{self.url}/auth/token", json={"username": ADMIN_USER, "password": password},
                                  timeout=30)
         response.raise_for_status()

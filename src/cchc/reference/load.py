@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from ..settings import TIME_ZONE
+from ..settings import TIME_ZONE, private_dir
 from .build import SCHEMA_FILE
 from .tables import ReferenceDataError
 
@@ -48,7 +48,7 @@ def load_reference(warehouse_path: Path, reference_dir: Path) -> dict[str, int]:
                 f"{csv_path}: checksum differs from {SCHEMA_FILE}; reference CSVs are generated, "
                 "edit seeds/sources/ and run `make reference`")
 
-    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(warehouse_path.parent)
     loaded_at = datetime.now(ZoneInfo(TIME_ZONE)).replace(tzinfo=None)
     counts: dict[str, int] = {}
     con = duckdb.connect(str(warehouse_path))

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..settings import private_dir
 from ..sources.oss import store
 from .calendar import load_calendar
 from .config import SimulationConfig
@@ -92,6 +93,7 @@ def simulate(config: SimulationConfig, out_dir: Path, reference_dir: Path) -> Si
     successors = load_department_successors(reference_dir)
     silent = silent_windows(units, config, calendar)
 
+    private_dir(out_dir)  # the simulated systems hold (invented) personal data, as real ones do
     oss_db = out_dir / "oss" / "oss.sqlite"
     con = store.create(oss_db)
     faults: list[dict] = []

@@ -83,6 +83,13 @@ investor_monthly as (
 
 ),
 
+quarantined as (
+
+    select * from {{ ref('int_quality__quarantined_rows') }}
+    where source = 'treasury'
+
+),
+
 final as (
 
     select
@@ -101,8 +108,15 @@ final as (
         expected_cumulative_share,
         projection_method,
         curve_years_count,
-        {{ investment_projection_columns() }}
+        {{ investment_projection_columns() }},
+        -- project rows of the investor the loader held back from that month's report
+        coalesce(quarantined.quarantined_rows, 0) as quarantined_rows,
+        coalesce(quarantined.quarantined_rows, 0) = 0 as is_complete
     from investor_monthly
+    left join quarantined
+        on quarantined.unit_key = investor_monthly.investor_unit_key
+        and quarantined.period_year = investor_monthly.report_year
+        and quarantined.period_month = investor_monthly.report_month
 
 )
 

@@ -14,6 +14,8 @@ with indicator_values as (
     select 'par_index' as indicator_code, unit_key, 'year' as period_type,
            {{ year_start('score_year') }} as period_start, index_pct as indicator_value
     from {{ ref('mart_par_index') }}
+    -- a unit with missing or held-back scores is not ranked (mart_par_index.is_complete)
+    where is_complete
     union all
     select 'sipas', unit_key, 'year', {{ year_start('survey_year') }}, sipas_pct
     from {{ ref('mart_sipas_index') }}

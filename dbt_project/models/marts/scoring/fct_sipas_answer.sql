@@ -1,5 +1,5 @@
 {#- SIPAS survey answers, one row per response × question, with the respondent's profile
-    (gender, age group) but never their name or phone number (dropped in staging). -#}
+    (gender, age group) but never their name or phone number (never loaded). -#}
 
 with answers as (
 

@@ -98,9 +98,16 @@ select
     unit_years.sipas_pct
     {%- for code, name in elements %},
     unit_years.{{ name }}_pct
-    {%- endfor %}
+    {%- endfor %},
+    -- responses of the unit the loader held back: its index is computed without them
+    coalesce(quarantined.quarantined_rows, 0) as quarantined_rows,
+    coalesce(quarantined.quarantined_rows, 0) = 0 as is_complete
 
 from unit_years
 left join samples
     on unit_years.unit_key = samples.unit_key
     and unit_years.survey_year = samples.survey_year
+left join {{ ref('int_quality__quarantined_rows') }} as quarantined
+    on quarantined.source = 'sipas'
+    and quarantined.unit_key = unit_years.unit_key
+    and quarantined.period_year = unit_years.survey_year

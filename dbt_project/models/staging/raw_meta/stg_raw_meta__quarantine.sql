@@ -1,8 +1,9 @@
-{#- Rows the file loader held back, one row per problem. Personal data is removed: the
-    SIPAS respondent's name and phone number are taken out of raw_record (and out of
-    `value` when the problem is in one of those fields); for a CSV line that could not be
-    decoded (raw_record {"line": ...}) the line cannot be parsed, so the text itself is
-    withheld — the file, row number and reason are enough to ask for a resend. -#}
+{#- Rows the file loader held back, one row per problem. The loader writes no personal
+    value (cchc.extract.files.personal); this model strips the SIPAS personal labels from
+    raw_record and raw_value once more, and withholds the text of a line recorded by an
+    older loader as {"line": ...}, as a second line of defence for quarantine rows written
+    before that. A row with no record (undecodable or shifted line) is marked withheld:
+    the file, row number and reason are enough to ask for a resend. -#}
 
 {%- set personal_labels = ['Họ và tên', 'Số điện thoại'] %}
 {%- set sources_with_personal_data = ['sipas'] %}
@@ -32,6 +33,10 @@ renamed as (
         file_name as source_file,
         sheet as source_sheet,
         cast(row_number as integer) as source_row,
+        {{ clean_text('unit_code') }} as unit_key,
+        -- the period a file reports on, from its name: KBNN_42_2024_05.xlsx, PAR_42_2024.xlsx
+        cast({{ cchc.regexp_extract_group('file_name', '_([0-9]{4})(_[0-9]{2})?[.][A-Za-z]+$') }} as integer) as period_year,
+        cast({{ cchc.regexp_extract_group('file_name', '_[0-9]{4}_([0-9]{2})[.][A-Za-z]+$') }} as integer) as period_month,
         {{ clean_text('field') }} as field_label,
         case
             when has_personal_data and is_undecoded_line then null
@@ -44,7 +49,7 @@ renamed as (
             when has_personal_data then {{ json_without_keys('raw_record', personal_labels) }}
             else raw_record
         end as raw_record,
-        has_personal_data and is_undecoded_line as is_record_withheld,
+        (has_personal_data and is_undecoded_line) or raw_record is null as is_record_withheld,
         cast(quarantined_at as timestamp) as quarantined_at
 
     from flagged

@@ -1,5 +1,5 @@
 {#- SIPAS survey responses, one row per response, without personal data (the
-    respondent's name and phone number are not selected). The answers are in
+    respondent's name and phone number are never loaded). The answers are in
     stg_sipas__answers. -#}
 
 with source as (

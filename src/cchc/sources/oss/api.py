@@ -29,7 +29,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from ...settings import TIME_ZONE
-from . import store
+from . import INSTANCE_HEADER, store
 
 LOCAL = ZoneInfo(TIME_ZONE)
 OFFSET = "+07:00"
@@ -203,7 +203,10 @@ class Service:
 
 
 def create_app(db_path: Path, token: str, admin_token: str, as_of: str | None = None,
-               faults: Faults | None = None, state_path: Path | None = None, seed: int = 0) -> FastAPI:
+               faults: Faults | None = None, state_path: Path | None = None, seed: int = 0,
+               instance: str | None = None) -> FastAPI:
+    """``instance``: an id sent back in the X-OSS-Instance header of every answer, so the
+    process that started this server can tell it from another one on the same port."""
     service = Service(db_path, state_path or db_path.with_name(db_path.stem + ".state.sqlite"),
                       local_text(as_of) if as_of else now_local(), faults or Faults(), seed)
     app = FastAPI(
@@ -215,11 +218,13 @@ def create_app(db_path: Path, token: str, admin_token: str, as_of: str | None = 
     app.state.tokens = {"api": token, "admin": admin_token}
     @app.middleware("http")
     async def inject_faults(request: Request, call_next):
+        response = None
         if request.url.path.startswith("/api/"):
-            failure = service.failure()
-            if failure is not None:
-                return failure
-        return await call_next(request)
+            response = service.failure()
+        response = response or await call_next(request)
+        if instance:
+            response.headers[INSTANCE_HEADER] = instance
+        return response
 
     def page(table: str, key: tuple[str, ...], where: str, params: dict, cursor: str | None, limit: int,
              time_fields: tuple[str, ...], exclude: tuple[str, ...] = ()) -> dict:
@@ -282,8 +287,9 @@ def create_app(db_path: Path, token: str, admin_token: str, as_of: str | None = 
 
 
 def serve(db_path: Path, host: str, port: int, token: str, admin_token: str, as_of: str | None = None,
-          error_rate: float = 0.0) -> None:
+          error_rate: float = 0.0, instance: str | None = None) -> None:
     import uvicorn
 
-    app = create_app(db_path, token, admin_token, as_of=as_of, faults=Faults(error_rate=error_rate))
+    app = create_app(db_path, token, admin_token, as_of=as_of, faults=Faults(error_rate=error_rate),
+                     instance=instance)
     uvicorn.run(app, host=host, port=port, log_level="warning")
