@@ -136,8 +136,8 @@ def test_the_nightly_build_selects_only_what_changed(nightly):
     _, _, _, (first, quiet, corrected, reference_reloaded) = nightly
     models = lambda nodes: {n.split(".")[-1] for n in nodes if n.startswith("model.")}  # noqa: E731
     assert {"stg_sipas__answers", "mart_papi_province_year", "fct_dossier"} <= models(first)
-    # no new data: only what has no freshness to compare (quarantine, daily counts) is rebuilt
-    assert models(quiet) == {"stg_raw_meta__quarantine", "stg_oss__daily_counts", "int_quality__unit_day_counts"}
+    # no new data: only what has no freshness to compare (the daily counts) is rebuilt
+    assert models(quiet) == {"stg_oss__daily_counts", "int_quality__unit_day_counts"}
     # new dossier versions: the dossier path, its KPIs, rankings and the indicators built on them
     assert {"stg_oss__dossier_versions", "fct_dossier", "int_dossier_kpis__flows", "mart_dossier_kpis",
             "mart_service_index_766", "mart_unit_rankings"} <= models(corrected)

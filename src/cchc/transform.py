@@ -112,7 +112,7 @@ def dbt_build(settings: Settings, *, warehouse: Path | None = None, full_refresh
 
 
 # Sources without a freshness check (no load time to compare): always rebuilt downstream.
-ALWAYS_BUILT = ("source:raw_meta.quarantine+", "source:oss.daily_counts+")
+ALWAYS_BUILT = ("source:oss.daily_counts+",)
 # New reference data (a procedure moved to another field, a unit's parent changed) changes
 # how every dossier is counted, not only the night's: the build starts from scratch.
 REBUILD_ALL_SOURCES = "source.cchc.reference."
