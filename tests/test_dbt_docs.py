@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 
 import pytest
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_docs_are_generated_from_the_warehouse_and_served(built_warehouse, tmp_path):
     warehouse = tmp_path / "cchc.duckdb"
     shutil.copy(built_warehouse, warehouse)  # dbt opens it read-write
-    settings = dataclasses.replace(load_settings(), data_dir=tmp_path / "data")
+    settings = load_settings().relocated(tmp_path / "data")
     page = generate_docs(settings, warehouse=warehouse)
     server = DocsServer(page.parent, free_port()).start()
     try:

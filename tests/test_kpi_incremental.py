@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -220,7 +219,7 @@ def test_reference_reloads_and_project_changes_are_detected(tmp_path):
                                                "source.cchc.par.par_scores": "2026-11-21T01:00:00+00:00"})
     assert fresher_sources(before, after) == {"source.cchc.oss.dossiers", "source.cchc.par.par_scores"}
     settings = load_settings()
-    copy = replace(settings, project_root=tmp_path / "project")
+    copy = settings.model_copy(update={"project_root": tmp_path / "project"})
     shutil.copytree(settings.dbt_project_dir, copy.dbt_project_dir,
                     ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     first = project_fingerprint(copy)

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -82,7 +82,7 @@ class Pipeline:
 def pipeline(tmp_path_factory, settings):
     root = tmp_path_factory.mktemp("nightly")
     data = root / "data"
-    ours = replace(settings, data_dir=data, warehouse_path=data / "warehouse" / "cchc.duckdb")
+    ours = settings.relocated(data, warehouse_override=None)
     assert ours.serving_dir.is_relative_to(data) and ours.airflow_home.is_relative_to(data)
     load_reference(ours.warehouse_path, ours.reference_dir)
     simulate(preset("demo", start=HISTORY_START, end=date(2025, 8, 22)), ours.simulation_dir, ours.reference_dir)

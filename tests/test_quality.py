@@ -60,9 +60,7 @@ def clean_warehouse(built_warehouse, tmp_path_factory):
 
 @pytest.mark.slow
 def test_every_suite_passes_on_clean_demo_data(settings, clean_warehouse, tmp_path):
-    from dataclasses import replace
-
-    local = replace(settings, data_dir=tmp_path)
+    local = settings.relocated(tmp_path)
     report = run_validations(local, clean_warehouse, run_id="clean")
     assert report.failures == [], report.alert_text_vi()
     assert report.ok_to_publish

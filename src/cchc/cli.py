@@ -296,6 +296,7 @@ def _add_file_parsers(commands) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    settings = load_settings()  # defaults shown in --help come from the environment
     parser = argparse.ArgumentParser(prog="cchc", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -322,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = oss.add_parser("serve", help="serve the one-stop-shop API over the simulated database")
     serve.add_argument("--db", help="database (default data/sources/oss/oss.sqlite)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("CCHC_OSS_PORT", "8765")))
+    serve.add_argument("--port", type=int, default=settings.oss_port)
     serve.add_argument("--as-of", help="the service's clock (default now); ISO 8601")
     serve.add_argument("--error-rate", type=float, default=float(os.environ.get("CCHC_OSS_ERROR_RATE", "0")),
                        help="share of requests answered 429/503")
@@ -365,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     docs_generate.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
     docs_generate.set_defaults(handler=_cmd_docs)
     docs_serve = docs.add_parser("serve", help="serve the generated page on localhost")
-    docs_serve.add_argument("--port", type=int, default=int(os.environ.get("CCHC_DOCS_PORT", "8081")))
+    docs_serve.add_argument("--port", type=int, default=settings.docs_port)
     docs_serve.set_defaults(handler=_cmd_docs)
 
     superset = commands.add_parser("superset", help="the dashboards (Apache Superset)").add_subparsers(
@@ -376,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     for action, text in (("provision", "migrate metadata, import the bundle, roles, users, RLS (no server)"),
                          ("serve", "provision, then serve Superset until Ctrl+C")):
         sub = superset.add_parser(action, help=text)
-        sub.add_argument("--port", type=int, default=int(os.environ.get("CCHC_SUPERSET_PORT", "8088")))
+        sub.add_argument("--port", type=int, default=settings.superset_port)
         sub.set_defaults(handler=_cmd_superset)
 
     exposures = commands.add_parser("exposures", help="write dbt exposures for the Superset dashboards")
@@ -392,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
                          ("test", "init, then one whole run of cchc_nightly in this process (airflow dags test)"),
                          ("env", "print the environment for running the `airflow` command on this data folder")):
         sub = airflow.add_parser(action, help=text)
-        sub.add_argument("--port", type=int, default=int(os.environ.get("CCHC_AIRFLOW_PORT", "8080")))
+        sub.add_argument("--port", type=int, default=settings.airflow_port)
         if action == "test":
             sub.add_argument("--date", default=datetime.now(ZoneInfo(TIME_ZONE)).replace(microsecond=0).isoformat(),
                              help="logical date, ISO 8601 (default: now)")

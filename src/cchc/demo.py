@@ -56,7 +56,7 @@ def run_demo(settings: Settings) -> int:
     print(f"Simulated {config.start:%d/%m/%Y}-{config.end:%d/%m/%Y}: {result.dossiers:,} dossiers, "
           f"{result.feedback:,} feedback records; files in {result.drop_dir}")
 
-    port = int(os.environ.get("CCHC_OSS_PORT", "8765"))
+    port = settings.oss_port
     server = OssServer(settings.oss_db, port, token=secret("CCHC_OSS_TOKEN"),
                        log_file=private_dir(settings.data_dir / "logs") / "oss-api.log")
     server.start()
@@ -95,7 +95,7 @@ def run_demo(settings: Settings) -> int:
 
 def _start_airflow(settings: Settings) -> AirflowServices:
     """Airflow's API server (UI with login), scheduler and DAG processor; SQLite metadata."""
-    port = int(os.environ.get("CCHC_AIRFLOW_PORT", "8080"))
+    port = settings.airflow_port
     ensure_port_free("127.0.0.1", port, "Airflow", "CCHC_AIRFLOW_PORT")
     init_airflow(settings)
     return AirflowServices(settings, port).start()
@@ -123,8 +123,8 @@ def _first_nightly_run(settings: Settings, airflow: AirflowServices) -> str:
 def _start_readers(settings: Settings) -> list:
     """What analysts and leaders open once the warehouse is published: the data dictionary
     and the dashboards (which read the serving snapshot, read-only)."""
-    docs_port = int(os.environ.get("CCHC_DOCS_PORT", "8081"))
-    superset_port = int(os.environ.get("CCHC_SUPERSET_PORT", "8088"))
+    docs_port = settings.docs_port
+    superset_port = settings.superset_port
     ensure_port_free("127.0.0.1", superset_port, "Superset", "CCHC_SUPERSET_PORT")
     services = []
     try:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import yaml
+
 from .settings import Settings, private_dir
 
 
@@ -69,13 +71,25 @@ def run_dbt(settings: Settings, command: list[str], *, warehouse: Path | None = 
     run_results = target_dir / "target" / "run_results.json"
     run_results.unlink(missing_ok=True)
     proc = subprocess.run(
-        [dbt_executable(), *command, "--project-dir", str(project), "--profiles-dir", str(project),
+        [dbt_executable(), *with_vars(settings, command), "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(target_dir / "target"), "--log-path", str(target_dir / "logs")],
         env={**os.environ, "CCHC_WAREHOUSE": str(warehouse), **(extra_env or {})},
         capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=project,
         preexec_fn=die_with_parent(os.getpid()))
     results = json.loads(run_results.read_text())["results"] if run_results.exists() else []
     return DbtResult(proc.returncode, proc.stdout + proc.stderr, target_dir, results)
+
+
+def with_vars(settings: Settings, command: list[str]) -> list[str]:
+    """``command`` with the settings' dbt vars (``--vars``), merged under any the caller gave:
+    the environment reaches the project's SQL by this route only."""
+    command = list(command)
+    given: dict = {}
+    if "--vars" in command:
+        at = command.index("--vars")
+        given = yaml.safe_load(command[at + 1]) or {}
+        del command[at:at + 2]
+    return [*command, "--vars", json.dumps({**settings.dbt_vars(), **given})]
 
 
 def die_with_parent(parent_pid: int):
@@ -116,9 +130,6 @@ ALWAYS_BUILT = ("source:oss.daily_counts+",)
 # New reference data (a procedure moved to another field, a unit's parent changed) changes
 # how every dossier is counted, not only the night's: the build starts from scratch.
 REBUILD_ALL_SOURCES = "source.cchc.reference."
-# Environment the project's SQL reads (none today: the personal-data key stays with the
-# extractor so it never appears in compiled SQL).
-PROJECT_ENV: tuple[str, ...] = ()
 STATE_FILES = ("manifest.json", "sources.json", "fingerprint")
 
 
@@ -171,16 +182,15 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
 
 def project_fingerprint(settings: Settings) -> str:
     """A digest of everything that decides what the project computes: dbt_project.yml
-    (vars, configs), models, macros and seeds, and the environment its SQL reads (tests and
-    docs change no table)."""
+    (vars, configs), models, macros and seeds, and the settings' dbt vars (tests and docs
+    change no table)."""
     digest = hashlib.sha256()
     root = settings.dbt_project_dir
     inputs = [root / "dbt_project.yml", *(p for folder in ("models", "macros", "seeds")
                                          for p in (root / folder).rglob("*") if p.is_file())]
     for path in sorted(inputs):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    for name in PROJECT_ENV:
-        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
+    digest.update(json.dumps(settings.dbt_vars(), sort_keys=True).encode())
     return digest.hexdigest()
 
 

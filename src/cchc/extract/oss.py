@@ -37,7 +37,7 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 
 from ..credentials import secret
 from ..personal_data import pii_key, pseudonymise
-from ..settings import TIME_ZONE, private_dir
+from ..settings import TIME_ZONE, load_settings, private_dir
 from ..sources.oss import INSTANCE_HEADER
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class OssSettings:
     expected_instance: str | None = None
     overlap_days: float = 2.0   # re-read this much before the watermark: late updates
     page_size: int = 1000
-    reconcile_days: int = 35     # daily counts are re-read this far back every run
+    reconcile_days: int = 35     # daily counts re-read this far back every run (Settings.oss_reconcile_days)
     history_start: date = date(2022, 1, 1)
     max_attempts: int = 6       # per request, transient errors included
     backoff_factor: float = 1.0  # seconds, doubled at each retry
@@ -70,12 +70,12 @@ class OssSettings:
         default = cls()
         return cls(
             # The demo's own API listens on CCHC_OSS_PORT.
-            base_url=env.get("CCHC_OSS_URL", f"http://127.0.0.1:{env.get('CCHC_OSS_PORT', '8765')}"),
+            base_url=env.get("CCHC_OSS_URL", f"http://127.0.0.1:{load_settings().oss_port}"),
             token=secret("CCHC_OSS_TOKEN"),
             expected_instance=env.get("CCHC_OSS_INSTANCE") or None,
             overlap_days=float(env.get("CCHC_OSS_OVERLAP_DAYS", default.overlap_days)),
             page_size=int(env.get("CCHC_OSS_PAGE_SIZE", default.page_size)),
-            reconcile_days=int(env.get("CCHC_OSS_RECONCILE_DAYS", default.reconcile_days)),
+            reconcile_days=load_settings().oss_reconcile_days,
             history_start=date.fromisoformat(env.get("CCHC_HISTORY_START", default.history_start.isoformat())),
             max_attempts=int(env.get("CCHC_OSS_MAX_ATTEMPTS", default.max_attempts)),
             backoff_factor=float(env.get("CCHC_OSS_BACKOFF_SECONDS", default.backoff_factor)),
