@@ -21,34 +21,14 @@
     )
 {%- endmacro %}
 
-{#- The disbursement target (%) of a province, peer group and year from the seed
-    indicator_targets: the most specific row wins (province-specific over national,
-    peer-group over 'all'). A relation with province_code, peer_group, year, target_pct
-    for the keys in keys_relation (columns province_code, peer_group, report_year). -#}
+{#- The disbursement target (%) of each province, peer group and year of keys_relation
+    (columns province_code, peer_group, report_year): most_specific_target's rule. -#}
 {% macro disbursement_target_lookup(keys_relation) -%}
-    select province_code, peer_group, report_year, target_pct
+    select province_code, peer_group, target_year as report_year, target_pct
     from (
-        select
-            keys.province_code,
-            keys.peer_group,
-            keys.report_year,
-            targets.target_pct,
-            row_number() over (
-                partition by keys.province_code, keys.peer_group, keys.report_year
-                order by
-                    case when targets.province_code is null then 1 else 0 end,
-                    case when targets.peer_group = 'all' then 1 else 0 end,
-                    targets.year_from desc
-            ) as specificity_rank
-        from (select distinct province_code, peer_group, report_year from {{ keys_relation }}) as keys
-        inner join {{ ref('indicator_targets') }} as targets
-            on targets.indicator_code = '{{ var("disbursement_target_indicator_code", "disbursement_rate") }}'
-            and keys.report_year >= targets.year_from
-            and (targets.year_to is null or keys.report_year <= targets.year_to)
-            and (targets.peer_group = 'all' or targets.peer_group = keys.peer_group)
-            and (targets.province_code is null or targets.province_code = keys.province_code)
-    ) as ranked
-    where specificity_rank = 1
+        {{ most_specific_target("(select '" ~ var("disbursement_target_indicator_code", "disbursement_rate")
+            ~ "' as indicator_code, province_code, peer_group, report_year as target_year from " ~ keys_relation ~ " as keys)") }}
+    ) as applicable
 {%- endmacro %}
 
 {#- The year-end projection columns shared by the investor and province marts: the

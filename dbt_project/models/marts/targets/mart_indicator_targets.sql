@@ -1,6 +1,5 @@
 {#- Each unit's yearly indicators against the targets named in the documents (seed
-    indicator_targets): the value, the target that applies (the most specific one: the
-    province's own before a peer group's before one for all units), and the gap in
+    indicator_targets): the value, the target that applies (macro most_specific_target), and the gap in
     percentage points (value − target; negative = below target). -#}
 
 with yearly_values as (
@@ -30,36 +29,26 @@ scoped as (
 
 ),
 
-candidates as (
+applicable as (
 
-    select
-        scoped.*,
-        targets.target_pct,
-        targets.source_document,
-        row_number() over (
-            partition by scoped.indicator_code, scoped.unit_key, scoped.indicator_year
-            order by (targets.province_code is not null) desc, (targets.peer_group <> 'all') desc
-        ) as specificity_rank
-    from scoped
-    join {{ ref('indicator_targets') }} as targets
-        on targets.indicator_code = scoped.indicator_code
-        and targets.peer_group in ('all', scoped.peer_group)
-        and (targets.province_code is null or targets.province_code = scoped.province_code)
-        and scoped.indicator_year >= targets.year_from
-        and (targets.year_to is null or scoped.indicator_year <= targets.year_to)
+    {{ most_specific_target("(select indicator_code, province_code, peer_group, indicator_year as target_year from scoped)") }}
 
 )
 
 select
-    indicator_code,
-    unit_key,
-    peer_group,
-    province_code,
-    indicator_year,
-    indicator_value,
-    target_pct,
-    indicator_value - target_pct as gap_pct,
-    indicator_value >= target_pct as is_target_met,
-    source_document
-from candidates
-where specificity_rank = 1
+    scoped.indicator_code,
+    scoped.unit_key,
+    scoped.peer_group,
+    scoped.province_code,
+    scoped.indicator_year,
+    scoped.indicator_value,
+    applicable.target_pct,
+    scoped.indicator_value - applicable.target_pct as gap_pct,
+    scoped.indicator_value >= applicable.target_pct as is_target_met,
+    applicable.source_document
+from scoped
+join applicable
+    on applicable.indicator_code = scoped.indicator_code
+    and applicable.province_code is not distinct from scoped.province_code
+    and applicable.peer_group = scoped.peer_group
+    and applicable.target_year = scoped.indicator_year
