@@ -24,18 +24,6 @@ def test_dbt_build_passes_every_model_and_test(built):
     assert {"model", "test", "seed"} <= kinds
 
 
-def test_every_model_has_a_primary_key_test(built):
-    work = built[3]
-    manifest = json.loads((work / "target" / "manifest.json").read_text())
-    tested = set()
-    for node in manifest["nodes"].values():
-        if node["resource_type"] == "test" and node.get("test_metadata", {}).get("name") in (
-                "unique", "unique_combination_of_columns"):
-            tested.update(node["depends_on"]["nodes"])
-    models = {uid for uid, n in manifest["nodes"].items() if n["resource_type"] in ("model", "seed")}
-    assert models - tested == set()
-
-
 def test_personal_data_does_not_leave_raw(built):
     import duckdb
 

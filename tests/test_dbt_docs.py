@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -15,11 +16,19 @@ from conftest import free_port
 pytestmark = pytest.mark.slow
 
 
-def test_docs_are_generated_from_the_warehouse_and_served(built_warehouse, tmp_path):
-    warehouse = tmp_path / "cchc.duckdb"
+@pytest.fixture(scope="module")
+def docs(built_warehouse, tmp_path_factory):
+    """The generated page and the dbt target folder it was made from."""
+    work = tmp_path_factory.mktemp("docs")
+    warehouse = work / "cchc.duckdb"
     shutil.copy(built_warehouse, warehouse)  # dbt opens it read-write
-    settings = load_settings().relocated(tmp_path / "data")
+    settings = load_settings().relocated(work / "data")
     page = generate_docs(settings, warehouse=warehouse)
+    return page, settings.data_dir / "dbt_docs_build" / "target"
+
+
+def test_docs_are_generated_from_the_warehouse_and_served(docs):
+    page, _ = docs
     server = DocsServer(page.parent, free_port()).start()
     try:
         html = requests.get(server.url, timeout=10).text
@@ -30,3 +39,17 @@ def test_docs_are_generated_from_the_warehouse_and_served(built_warehouse, tmp_p
     assert "model.cchc.mart_dossier_kpis_area" in html
     assert "Every unit is also an area of its own" in html
     assert '"digitisation_tracked_received"' in html
+
+
+def test_every_mart_column_of_the_catalogue_is_described(docs):
+    """The data dictionary describes every column the warehouse has in the marts: the
+    catalogue (columns read from the warehouse) against the manifest's descriptions."""
+    _, target = docs
+    catalog = json.loads((target / "catalog.json").read_text())["nodes"]
+    manifest = json.loads((target / "manifest.json").read_text())["nodes"]
+    marts = [uid for uid, node in manifest.items()
+             if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")]
+    assert marts and all(uid in catalog for uid in marts)
+    undescribed = sorted(f"{manifest[uid]['name']}.{column}" for uid in marts for column in catalog[uid]["columns"]
+                         if not manifest[uid]["columns"].get(column, {}).get("description", "").strip())
+    assert undescribed == []

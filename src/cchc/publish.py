@@ -85,11 +85,18 @@ def _copy_schemas(warehouse: Path, snapshot: Path, schemas: tuple[str, ...]) -> 
             for (table,) in tables:
                 con.execute(f'CREATE TABLE "{schema}"."{table}" AS SELECT * FROM build."{schema}"."{table}"')
                 count += 1
-            # Comments travel with the tables so analysts see the data dictionary.
+            # Comments travel with the tables and their columns (CREATE TABLE AS drops them),
+            # so analysts see the data dictionary (dbt's persist_docs) in SQL Lab.
             for (table, comment) in con.execute(
                     "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'build' "
                     "AND schema_name = ? AND comment IS NOT NULL", [schema]).fetchall():
                 con.execute(f'COMMENT ON TABLE "{schema}"."{table}" IS ' + _quote(comment))
+            copied = {table for (table,) in tables}
+            for (table, column, comment) in con.execute(
+                    "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'build' "
+                    "AND schema_name = ? AND comment IS NOT NULL", [schema]).fetchall():
+                if table in copied:  # not a view's columns
+                    con.execute(f'COMMENT ON COLUMN "{schema}"."{table}"."{column}" IS ' + _quote(comment))
         con.execute("COMMIT")
         con.execute("DETACH build")
         con.execute("CHECKPOINT")

@@ -17,7 +17,7 @@ final as (
         units.unit_name,
         units.province_code,
         units.peer_group
-    from {{ ref('dim_unit') }} as units
+    from {{ ref('int_units__unified') }} as units
     inner join years
         on coalesce(units.valid_from, date '0001-01-01') <= make_date(years.calendar_year, 12, 31)
         and coalesce(units.valid_to, date '9999-12-31') >= make_date(years.calendar_year, 12, 31)
