@@ -53,7 +53,7 @@ projects_on_curve as (
     left join project_targets
         on projects.province_code = project_targets.province_code
         and projects.report_year = project_targets.report_year
-        and units.peer_group is not distinct from project_targets.peer_group
+        and {{ null_safe_equal('units.peer_group', 'project_targets.peer_group') }}
 
 ),
 

@@ -134,7 +134,7 @@ final as (
         total_score_6_dimensions as aggregate_6_dimensions,
         recomputed_rank as national_rank,
         national_rank as source_national_rank,
-        recomputed_rank is not distinct from national_rank as is_rank_matching_source,
+        {{ null_safe_equal('recomputed_rank', 'national_rank') }} as is_rank_matching_source,
         ranked_province_count,
         quartile_tier,
         tier as source_tier,

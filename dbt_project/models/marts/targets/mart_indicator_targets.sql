@@ -49,6 +49,6 @@ select
 from scoped
 join applicable
     on applicable.indicator_code = scoped.indicator_code
-    and applicable.province_code is not distinct from scoped.province_code
+    and {{ null_safe_equal("applicable.province_code", "scoped.province_code") }}
     and applicable.peer_group = scoped.peer_group
     and applicable.target_year = scoped.indicator_year
