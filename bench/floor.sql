@@ -20,6 +20,10 @@ select
     timezone('Asia/Ho_Chi_Minh', cast(d.rejected_at as timestamptz)) as rejected_at,
     timezone('Asia/Ho_Chi_Minh', cast(d.withdrawn_at as timestamptz)) as withdrawn_at,
     timezone('Asia/Ho_Chi_Minh', cast(d.apology_letter_at as timestamptz)) as apology_letter_at,
+    timezone('Asia/Ho_Chi_Minh', cast(d.supplement_requested_at as timestamptz)) as supplement_requested_at,
+    timezone('Asia/Ho_Chi_Minh', cast(d.supplement_received_at as timestamptz)) as supplement_received_at,
+    timezone('Asia/Ho_Chi_Minh', cast(d.suspended_at as timestamptz)) as suspended_at,
+    timezone('Asia/Ho_Chi_Minh', cast(d.resumed_at as timestamptz)) as resumed_at,
     d.paid_online_at is not null as is_paid_online,
     d.input_digitised, d.reused_digitised_data, d.output_digitised,
     d._extracted_at
@@ -52,10 +56,11 @@ with events as (
     select unit_key, field_code, cast(finished_at as date), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
            1,
            (cast(finished_at as date) < cast(due_at as date))::int,
-           (cast(finished_at as date) >= cast(due_at as date) and finished_at <= due_at)::int,
-           (finished_at > due_at)::int,
+           -- the due day counts whole (dbt var due_day_counts_whole_day, default true)
+           (cast(finished_at as date) = cast(due_at as date))::int,
+           (cast(finished_at as date) > cast(due_at as date))::int,
            coalesce(output_digitised, false)::int,
-           (finished_at > due_at and apology_letter_at is not null)::int, 0, 0, 0
+           (cast(finished_at as date) > cast(due_at as date) and apology_letter_at is not null)::int, 0, 0, 0
     from dossiers where finished_at is not null
     union all
     select unit_key, field_code, cast(rejected_at as date), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
@@ -85,6 +90,7 @@ group by all;
 create temp table stocks as
 with spans as (
     select unit_key, field_code, due_at, closed_at,
+           supplement_requested_at, supplement_received_at, suspended_at, resumed_at,
            cast(date_trunc('month', received_at) + interval 1 month as date) as first_boundary,
            cast(case when closed_at is null or closed_at >= as_of
                      then date_trunc('year', as_of) + interval 1 year
@@ -93,12 +99,19 @@ with spans as (
 ),
 expanded as (
     select unit_key, field_code, due_at,
+           supplement_requested_at, supplement_received_at, suspended_at, resumed_at,
            cast(unnest(generate_series(first_boundary, last_boundary, interval 1 month)) as date) as boundary_date
     from spans where first_boundary <= last_boundary
 )
 select unit_key, field_code, boundary_date, count(*) as open_dossiers,
-       count(*) filter (where due_at < least(cast(boundary_date as timestamp), as_of)) as overdue_dossiers
-from expanded, as_of
+       -- overdue: past the due time and not waiting for the applicant's papers nor suspended
+       -- then (dbt macro dossier_is_overdue)
+       count(*) filter (where due_at < measured_at
+                        and not coalesce(supplement_requested_at <= measured_at
+                                         and (supplement_received_at is null or supplement_received_at > measured_at), false)
+                        and not coalesce(suspended_at <= measured_at
+                                         and (resumed_at is null or resumed_at > measured_at), false)) as overdue_dossiers
+from (select *, least(cast(boundary_date as timestamp), as_of) as measured_at from expanded, as_of)
 group by unit_key, field_code, boundary_date;
 
 create table floor_dossier_kpis as

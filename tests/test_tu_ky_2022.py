@@ -115,8 +115,27 @@ def commune_dossiers(communes: list[str], procedure: str, rng: random.Random) ->
     return rows
 
 
+def load_raw(con, rows: list[dict]) -> None:
+    """What the extractor writes: a new load, extracted now (local time, as dlt stores it)."""
+    load_id = f"{time.time():.7f}"
+    frame = pd.DataFrame(rows).assign(
+        _source="oss_api", _page=1, _extracted_at=datetime.now(ZoneInfo(TIME_ZONE)).replace(microsecond=0, tzinfo=None), _dlt_load_id=load_id)
+    con.register("tu_ky_rows", frame)
+    con.execute("INSERT INTO raw_oss.dossiers BY NAME SELECT * FROM tu_ky_rows")
+    con.execute("""INSERT INTO raw_oss._dlt_loads (load_id, schema_name, status, inserted_at, schema_version_hash)
+                   SELECT ?, schema_name, 0, now(), schema_version_hash FROM raw_oss._dlt_loads LIMIT 1""", [load_id])
+    con.unregister("tu_ky_rows")
+
+
+def build_area_marts(warehouse, work, *args: str) -> None:
+    result = run_dbt(load_settings(), ["build", "--select", "+mart_dossier_kpis_sector", "+mart_dossier_kpis_area",
+                                        "--indirect-selection", "cautious", *args],
+                     warehouse=warehouse, target_dir=work)
+    assert result.returncode == 0 and not result.failures, (result.failures, result.stdout[-3000:])
+
+
 @pytest.fixture(scope="module")
-def tu_ky(demo_run, tmp_path_factory):
+def tu_ky_warehouse(demo_run, tmp_path_factory):
     """The demo warehouse plus Tứ Kỳ's 2022 dossiers, after a real dbt build of the marts."""
     work = tmp_path_factory.mktemp("tu_ky")
     warehouse = work / "cchc.duckdb"
@@ -134,20 +153,14 @@ def tu_ky(demo_run, tmp_path_factory):
             SELECT min(procedure_code) FROM reference.procedures p JOIN reference.procedure_fields f USING (field_code)
             WHERE p.level = 'commune' AND f.sector_code = 'TP'""").fetchall()[0][0]
         assert len(communes) == 20 and set(DISTRICT_SECTORS) <= set(procedures)
-        rows = district_dossiers(procedures, rng) + commune_dossiers(communes, commune_procedure, rng)
-        # What the extractor writes: a new load, extracted now (local time, as dlt stores it).
-        load_id = f"{time.time():.7f}"
-        frame = pd.DataFrame(rows).assign(
-            _source="oss_api", _page=1, _extracted_at=datetime.now(ZoneInfo(TIME_ZONE)).replace(microsecond=0, tzinfo=None), _dlt_load_id=load_id)
-        con.register("tu_ky_rows", frame)
-        con.execute("INSERT INTO raw_oss.dossiers BY NAME SELECT * FROM tu_ky_rows")
-        con.execute("""INSERT INTO raw_oss._dlt_loads (load_id, schema_name, status, inserted_at, schema_version_hash)
-                       SELECT ?, schema_name, 0, now(), schema_version_hash FROM raw_oss._dlt_loads LIMIT 1""", [load_id])
-    result = run_dbt(load_settings(), ["build", "--select", "+mart_dossier_kpis_sector", "+mart_dossier_kpis_area",
-                                        "--indirect-selection", "cautious"],
-                     warehouse=warehouse, target_dir=work)
-    assert result.returncode == 0 and not result.failures, (result.failures, result.stdout[-3000:])
-    con = duckdb.connect(str(warehouse), read_only=True)
+        load_raw(con, district_dossiers(procedures, rng) + commune_dossiers(communes, commune_procedure, rng))
+    build_area_marts(warehouse, work)
+    return warehouse, procedures, communes
+
+
+@pytest.fixture(scope="module")
+def tu_ky(tu_ky_warehouse):
+    con = duckdb.connect(str(tu_ky_warehouse[0]), read_only=True)
     yield con
     con.close()
 
@@ -193,3 +206,30 @@ def test_unit_mart_agrees_with_the_area_mart(tu_ky):
     own = year_2022(tu_ky, "mart_dossier_kpis_area", "area_unit_key = ? AND unit_scope = 'own'", DISTRICT).iloc[0]
     assert (unit.received_total, unit.online_share, unit.output_digitisation_rate) == (
         own.received_total, own.online_share, own.output_digitisation_rate)
+
+
+def test_the_report_cut_off_reproduces_the_report(tu_ky_warehouse, tmp_path):
+    """The report counts "từ 01/6 đến 30/12/2022" (domain.md §3, "Reporting period end"):
+    dossiers received and finished on 31/12/2022, after its cut-off, arrive in the data;
+    a build with var report_period_end = 2022-12-30 still gives the report's figures, the
+    dossiers open on 30/12 and finished on 31/12 counting as in progress at the period's end."""
+    warehouse = tmp_path / "cchc.duckdb"
+    shutil.copy(tu_ky_warehouse[0], warehouse)
+    procedures, communes = tu_ky_warehouse[1], tu_ky_warehouse[2]
+    rng = random.Random(31)
+    late = [dossier(f"TUKY-31-{i}", unit, procedure, True, date(2022, 12, 31), date(2022, 12, 31),
+                    input_digitised=True, output_digitised=True, rng=rng)
+            for i, (unit, procedure) in enumerate([(DISTRICT, procedures["TP"])] * 5 + [(communes[0], procedures["TP"])] * 3)]
+    with duckdb.connect(str(warehouse)) as con:
+        load_raw(con, late)
+    build_area_marts(warehouse, tmp_path, "--exclude", "test_type:unit", "--vars", "{report_period_end: 2022-12-30}")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        area = year_2022(con, "mart_dossier_kpis_area", "area_unit_key = ?", DISTRICT).set_index("unit_scope")
+        december = con.execute("""SELECT max(period_start) FROM marts.mart_dossier_kpis_area
+                                  WHERE area_unit_key = ? AND period_type = 'month'""", [DISTRICT]).fetchone()[0]
+    own, commune = area.loc["own"], area.loc["commune"]
+    assert (int(own.received_total), display(own.online_share)) == (8682, Decimal("80.50"))
+    assert (display(own.input_digitisation_rate), display(own.output_digitisation_rate)) == (Decimal("89.21"), Decimal("73.23"))
+    assert (int(commune.received_total), display(commune.output_digitisation_rate)) == (51856, Decimal("49.14"))
+    assert display(area.loc["all"].output_digitisation_rate) == Decimal("50.65")
+    assert december == date(2022, 12, 1)  # no period after the cut-off

@@ -1,14 +1,45 @@
-{#- Timeliness of a finished dossier (domain.md §3): finished before its due date is
-    early (trước hạn); on the due date and no later than the due time is on time (đúng
-    hạn), so a dossier finished exactly at its due time is on time; after it is late
-    (trễ hạn). NULL while not finished. -#}
+{#- Timeliness of a finished dossier (domain.md §3, "Deadlines"): finished before its due
+    date is early (trước hạn); after the due date is late (trễ hạn). Finished ON the due
+    date after the due time depends on var due_day_counts_whole_day: true (default) = on
+    time, since a deadline set in working days ends at the end of its last day; false =
+    late, the appointment's hour being binding. A dossier finished exactly at its due time
+    is on time either way. NULL while not finished. The one place timeliness is decided. -#}
 {% macro dossier_timeliness(finished_at, due_at) -%}
     case
         when {{ finished_at }} is null then null
         when cast({{ finished_at }} as date) < cast({{ due_at }} as date) then 'early'
+        {%- if var('due_day_counts_whole_day') %}
+        when cast({{ finished_at }} as date) = cast({{ due_at }} as date) then 'on_time'
+        {%- else %}
         when {{ finished_at }} <= {{ due_at }} then 'on_time'
+        {%- endif %}
         else 'late'
     end
+{%- endmacro %}
+
+{#- Whether an open dossier is overdue (quá hạn) at the instant `at` (domain.md §3,
+    "Waiting for the applicant"): past its due time and neither waiting for the
+    applicant's supplementary papers (chờ bổ sung) nor suspended (tạm dừng) at that
+    instant, the waiting time not counting towards the deadline. `d` is the alias of a
+    relation with the dossier's due_at and its waiting intervals (fct_dossier). The one
+    definition of "overdue": every count of overdue dossiers uses it. -#}
+{% macro dossier_is_overdue(d, at) -%}
+    (
+        {{ d }}.due_at < {{ at }}
+        and not {{ dossier_is_waiting_for_applicant(d, at) }}
+    )
+{%- endmacro %}
+
+{#- Waiting for the applicant at the instant `at`: supplementary papers requested and not
+    yet received, or handling suspended and not yet resumed (never NULL: a dossier never
+    asked for papers is not waiting). -#}
+{% macro dossier_is_waiting_for_applicant(d, at) -%}
+    (
+        coalesce({{ d }}.supplement_requested_at <= {{ at }}
+                 and ({{ d }}.supplement_received_at is null or {{ d }}.supplement_received_at > {{ at }}), false)
+        or coalesce({{ d }}.suspended_at <= {{ at }}
+                    and ({{ d }}.resumed_at is null or {{ d }}.resumed_at > {{ at }}), false)
+    )
 {%- endmacro %}
 
 {#- First day of the date's month. -#}
@@ -131,4 +162,28 @@ from (
     from {{ relation }}
     group by {{ group_columns | join(', ') }}
 ) as summed
+{%- endmacro %}
+
+{#- The reporting period's last day (var report_period_end) as a SQL date, or none. -#}
+{% macro report_period_end() -%}
+    {%- set day = var('report_period_end') -%}
+    {{ return(none if day is none or day == '' else "cast('" ~ day ~ "' as date)") }}
+{%- endmacro %}
+
+{#- The instant counting stops at: the data's as-of instant `as_of`, or the end of the
+    reporting period's last day when var report_period_end is earlier. -#}
+{% macro counted_until(as_of) -%}
+    {%- if report_period_end() is none -%}
+    {{ as_of }}
+    {%- else -%}
+    least({{ as_of }}, cast({{ report_period_end() }} + 1 as timestamp))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The relation name of an incremental KPI model: its own name, or, for a build with a
+    reporting period end, the name suffixed with that day (a separate, fully rebuilt table),
+    so a report's build never leaves the nightly tables cut short. -#}
+{% macro kpi_relation_alias(name) -%}
+    {%- set day = var('report_period_end') -%}
+    {{ return(name if day is none or day == '' else name ~ '__to_' ~ (day | string | replace('-', ''))) }}
 {%- endmacro %}

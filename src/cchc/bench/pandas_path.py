@@ -12,10 +12,11 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-COLUMNS = ["dossier_id", "unit_key", "procedure_code", "channel", "received_at", "due_at", "finished_at",
+WAITING = ["supplement_requested_at", "supplement_received_at", "suspended_at", "resumed_at"]
+COLUMNS = ["dossier_id", "unit_key", "procedure_code", "channel", "received_at", "due_at", *WAITING, "finished_at",
            "rejected_at", "withdrawn_at", "apology_letter_at", "paid_online_at", "updated_at",
            "input_digitised", "reused_digitised_data", "output_digitised", "_extracted_at"]
-TIMES = ["received_at", "due_at", "finished_at", "rejected_at", "withdrawn_at", "apology_letter_at", "updated_at"]
+TIMES = ["received_at", "due_at", *WAITING, "finished_at", "rejected_at", "withdrawn_at", "apology_letter_at", "updated_at"]
 
 
 def _local(series: pd.Series) -> pd.Series:
@@ -45,12 +46,13 @@ def province_kpis(frames: list[pd.DataFrame], procedures: pd.DataFrame) -> pd.Da
         "paid_online": (df["is_fee_bearing"] & df["paid_online_at"].notna()).astype(int)})
     events.append(received)
     f = df[fin]
-    early = f["finished_at"].dt.normalize() < f["due_at"].dt.normalize()
+    # the due day counts whole (dbt var due_day_counts_whole_day, default true)
+    finished_day, due_day = f["finished_at"].dt.normalize(), f["due_at"].dt.normalize()
     events.append(pd.DataFrame({
-        "unit_key": f["unit_key"], "field_code": f["field_code"], "event_date": f["finished_at"].dt.normalize(),
-        "finished_total": 1, "finished_early": early.astype(int),
-        "finished_on_time": (~early & (f["finished_at"] <= f["due_at"])).astype(int),
-        "finished_late": (f["finished_at"] > f["due_at"]).astype(int),
+        "unit_key": f["unit_key"], "field_code": f["field_code"], "event_date": finished_day,
+        "finished_total": 1, "finished_early": (finished_day < due_day).astype(int),
+        "finished_on_time": (finished_day == due_day).astype(int),
+        "finished_late": (finished_day > due_day).astype(int),
         "output_digitised": f["output_digitised"].fillna(False).astype(int)}))
     for col, name in [("rejected_at", "rejected"), ("withdrawn_at", "withdrawn"), ("apology_letter_at", "apology_letters")]:
         e = df[df[col].notna()]
@@ -72,7 +74,11 @@ def province_kpis(frames: list[pd.DataFrame], procedures: pd.DataFrame) -> pd.Da
     for boundary in pd.date_range(first, last, freq="MS"):
         measured = min(boundary, as_of)
         open_ = df[(df["received_at"] < measured) & (df["closed_at"].isna() | (df["closed_at"] >= measured))]
-        s = open_.assign(overdue=(open_["due_at"] < measured).astype(int)).groupby(
+        # overdue: past due and not waiting for the applicant's papers nor suspended (dbt macro dossier_is_overdue)
+        waiting = (((open_["supplement_requested_at"] <= measured)
+                    & ~(open_["supplement_received_at"] <= measured))
+                   | ((open_["suspended_at"] <= measured) & ~(open_["resumed_at"] <= measured)))
+        s = open_.assign(overdue=((open_["due_at"] < measured) & ~waiting).astype(int)).groupby(
             ["unit_key", "field_code"], dropna=False).agg(open_dossiers=("dossier_id", "size"), overdue_dossiers=("overdue", "sum"))
         stocks.append(s.reset_index().assign(boundary_date=boundary))
     stocks = pd.concat(stocks, ignore_index=True) if stocks else pd.DataFrame(

@@ -6,6 +6,8 @@
     dossier falls in by any of its versions (macros/dossier_kpis_incremental.sql), then
     the years of those months from their month rows. A recounted month left with no
     dossier is written as zeros, which replace the old row, and the post-hook removes it.
+    With var report_period_end, events after that day are not counted (a separate table,
+    fully rebuilt: macro kpi_relation_alias).
     New columns are appended (on_schema_change): a table built before the watermark
     column has none, so its first incremental build recounts every month. -#}
 
@@ -15,6 +17,8 @@
         unique_key=['unit_key', 'field_code', 'period_type', 'period_start'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        alias=kpi_relation_alias('int_dossier_kpis__flows'),
+        full_refresh=(true if report_period_end() is not none else none),
         post_hook="delete from {{ this }} where " ~ dossier_flow_row_is_empty()
     )
 }}
@@ -77,6 +81,9 @@ events as (
         from {{ ref('fct_dossier') }}
     ) as dossier
     where {{ event_date }} is not null
+    {%- if report_period_end() is not none %}
+      and {{ event_date }} <= {{ report_period_end() }}
+    {%- endif %}
     {%- if is_incremental() %}
       and exists (
         select 1 from touched_years

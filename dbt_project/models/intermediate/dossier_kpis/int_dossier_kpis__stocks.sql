@@ -1,7 +1,9 @@
 {#- Stocks per unit × field at each month boundary (the first instant of a month): the
     dossiers open then (received before it, not yet finished, rejected or withdrawn) and
-    those of them already past their due time (in progress overdue). A boundary after the
-    data's "as of" (the last extraction) is measured at the as-of instant instead. A range
+    those of them overdue (in progress overdue: past their due time and not waiting for the
+    applicant's papers nor suspended then, macro dossier_is_overdue). A boundary after the
+    data's "as of" (the last extraction), or after the end of var report_period_end, is
+    measured at that instant instead. A range
     join: each dossier meets only the boundaries it stays open across.
     Incremental: a nightly build recounts (1) every boundary after the previous build's
     as-of instant, for every unit × field (its measuring instant moved with the new
@@ -17,6 +19,8 @@
         unique_key=['unit_key', 'field_code', 'boundary_date'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        alias=kpi_relation_alias('int_dossier_kpis__stocks'),
+        full_refresh=(true if report_period_end() is not none else none),
         post_hook="delete from {{ this }} where open_dossiers = 0"
     )
 }}
@@ -27,7 +31,9 @@
 {#- The dossiers are read where needed rather than through a shared CTE: DuckDB
     materialises a CTE read more than once, here every dossier's row. -#}
 {%- set dossiers -%}
-    (select unit_key, field_code, received_at, due_at, closed_at, extracted_at from {{ ref('fct_dossier') }})
+    (select unit_key, field_code, received_at, due_at, closed_at, extracted_at,
+            supplement_requested_at, supplement_received_at, suspended_at, resumed_at
+     from {{ ref('fct_dossier') }})
 {%- endset %}
 
 with as_of as (
@@ -40,7 +46,7 @@ month_boundaries as (
 
     select
         dates.month_start as boundary_date,
-        least(cast(dates.month_start as timestamp), as_of.as_of) as measured_at
+        least(cast(dates.month_start as timestamp), {{ counted_until('as_of.as_of') }}) as measured_at
     from {{ ref('dim_date') }} as dates
     cross join as_of
     where dates.calendar_date = dates.month_start
@@ -118,7 +124,7 @@ counted as (
         dossiers.field_code,
         {{ relation }}.boundary_date,
         {{ relation }}.measured_at,
-        dossiers.due_at,
+        {{ dossier_is_overdue('dossiers', relation ~ '.measured_at') }} as is_overdue,
         dossiers.extracted_at
     from {{ relation }}
     join {{ dossiers }} as dossiers
@@ -140,7 +146,7 @@ stocks as (
         field_code,
         boundary_date,
         count(*) as open_dossiers,
-        cast(sum(case when due_at < measured_at then 1 else 0 end) as bigint) as overdue_dossiers,
+        cast(sum(case when is_overdue then 1 else 0 end) as bigint) as overdue_dossiers,
         measured_at,
         max(extracted_at) as latest_extracted_at
     from counted

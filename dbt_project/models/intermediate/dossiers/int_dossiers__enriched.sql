@@ -53,8 +53,11 @@ enriched as (
         coalesce(dossiers.finished_at, dossiers.rejected_at, dossiers.withdrawn_at) as closed_at,
         dossiers.rejected_at,
         dossiers.withdrawn_at,
+        -- the waiting intervals, which stop the clock (macro dossier_is_overdue)
         dossiers.supplement_requested_at,
+        dossiers.supplement_received_at,
         dossiers.suspended_at,
+        dossiers.resumed_at,
         {{ dossier_timeliness('dossiers.finished_at', 'dossiers.due_at') }} as timeliness,
         finished_day.working_day_seq - received_day.working_day_seq as processing_working_days,
         dossiers.has_apology_letter,

@@ -1,6 +1,7 @@
 {#- Dossier KPIs per unit × field × period (month and year): flows counted in the period,
     stocks at its start (carried over) and end (in progress, in progress overdue), and the
-    rates of domain.md §3 at full precision. -#}
+    rates of domain.md §3 at full precision. With var report_period_end the period holding
+    that day is counted up to its end (its closing stock measured then), later ones dropped. -#}
 
 with flows as (
 
@@ -43,8 +44,12 @@ periods as (
         end as period_end
     from period_keys
     cross join as_of
-    -- no period after the data's as-of day (open dossiers reach the year end's boundary)
+    -- no period after the data's as-of day or the reporting period's end (open dossiers
+    -- reach the year end's boundary)
     where period_keys.period_start <= as_of.as_of_date
+    {%- if report_period_end() is not none %}
+      and period_keys.period_start <= {{ report_period_end() }}
+    {%- endif %}
 
 ),
 
