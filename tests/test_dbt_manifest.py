@@ -36,13 +36,6 @@ KNOWN_VIOLATIONS = {
     ("stg_papi__province_scores", "stg_reference__admin_units"):
         "PAPI's province names are matched to unit keys on the normalised reference names; "
         "to move into an intermediate model (int_papi__...)",
-    ("int_dossier_kpis__flows", "fct_dossier"):
-        "the incremental KPI models read the incremental dossier table (and its watermark); "
-        "to read int_dossiers__enriched",
-    ("int_dossier_kpis__stocks", "fct_dossier"):
-        "as int_dossier_kpis__flows",
-    ("int_dossier_kpis__stocks", "dim_date"):
-        "month boundaries; to read stg_reference__calendar_days",
 }
 
 # Marts every mart may join: conformed dimensions, not figures rolled up.

@@ -18,7 +18,7 @@ from cchc.settings import load_settings
 from cchc.transform import dbt_build, dbt_build_changed, fresher_sources, missing_relations, project_fingerprint
 
 KPI_TABLES = ["staging.stg_oss__dossier_versions", "staging.stg_oss__dossiers", "marts.fct_dossier",
-              "intermediate.int_dossier_kpis__flows", "intermediate.int_dossier_kpis__stocks",
+              "intermediate.fct_dossier_kpi_flows", "intermediate.fct_dossier_kpi_stocks",
               "marts.mart_dossier_kpis", "marts.mart_dossier_kpis_unit", "marts.mart_dossier_kpis_sector",
               "marts.mart_dossier_kpis_area"]
 
@@ -64,7 +64,7 @@ def append_corrections(warehouse: Path) -> dict[str, list[str]]:
         # event): moving it out must remove the month's row
         lonely = con.execute("""
             select latest.dossier_id
-            from intermediate.int_dossier_kpis__flows as flows
+            from intermediate.fct_dossier_kpi_flows as flows
             join staging.stg_reference__procedures as procedures on procedures.field_code = flows.field_code
             join latest on latest.procedure_code = procedures.procedure_code
                 and latest.unit_key = flows.unit_key
@@ -138,7 +138,7 @@ def test_the_nightly_build_selects_only_what_changed(nightly):
     # no new data: only what has no freshness to compare (the daily counts) is rebuilt
     assert models(quiet) == {"stg_oss__daily_counts", "int_quality__unit_day_counts"}
     # new dossier versions: the dossier path, its KPIs, rankings and the indicators built on them
-    assert {"stg_oss__dossier_versions", "fct_dossier", "int_dossier_kpis__flows", "mart_dossier_kpis",
+    assert {"stg_oss__dossier_versions", "fct_dossier", "fct_dossier_kpi_flows", "mart_dossier_kpis",
             "mart_service_index_766", "mart_unit_rankings"} <= models(corrected)
     assert not {"stg_sipas__answers", "mart_sipas_index", "mart_par_index", "mart_papi_province_year",
                 "fct_disbursement_monthly", "dim_unit"} & models(corrected)
@@ -166,7 +166,7 @@ def test_incremental_kpis_equal_a_full_rebuild_after_corrections(nightly):
             from staging.stg_oss__dossier_versions as v
             join staging.stg_reference__procedures as p using (procedure_code)
             where v.dossier_id in ({lonely}) and not v.is_latest_version) as old_months
-        join inc.intermediate.int_dossier_kpis__flows as flows
+        join inc.intermediate.fct_dossier_kpi_flows as flows
           on flows.unit_key = old_months.unit_key and flows.field_code = old_months.field_code
          and flows.period_type = 'month' and flows.period_start = old_months.month""").fetchone()[0]
     assert emptied == 0
@@ -195,14 +195,14 @@ def test_tables_built_before_the_watermark_columns_recount_on_their_first_increm
     upgraded = work / "upgraded.duckdb"
     shutil.copy(warehouse, upgraded)
     with duckdb.connect(str(upgraded)) as con:
-        con.execute("alter table intermediate.int_dossier_kpis__flows drop column latest_extracted_at")
-        con.execute("alter table intermediate.int_dossier_kpis__stocks drop column latest_extracted_at")
-        con.execute("alter table intermediate.int_dossier_kpis__stocks drop column measured_at")
+        con.execute("alter table intermediate.fct_dossier_kpi_flows drop column latest_extracted_at")
+        con.execute("alter table intermediate.fct_dossier_kpi_stocks drop column latest_extracted_at")
+        con.execute("alter table intermediate.fct_dossier_kpi_stocks drop column measured_at")
     dbt_build(load_settings(), warehouse=upgraded, target_dir=work / "dbt-upgrade",
-              select="int_dossier_kpis__flows int_dossier_kpis__stocks")
+              select="fct_dossier_kpi_flows fct_dossier_kpi_stocks")
     con = duckdb.connect(str(upgraded), read_only=True)
     con.execute(f"attach '{warehouse}' as inc (read_only)")
-    for table in ["intermediate.int_dossier_kpis__flows", "intermediate.int_dossier_kpis__stocks"]:
+    for table in ["intermediate.fct_dossier_kpi_flows", "intermediate.fct_dossier_kpi_stocks"]:
         assert_same_rows(con, table, f"inc.{table}")
 
 

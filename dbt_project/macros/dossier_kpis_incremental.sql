@@ -53,7 +53,7 @@
     )
 {%- endmacro %}
 
-{#- The dates on which int_dossier_kpis__flows counts a dossier (received, finished,
+{#- The dates on which fct_dossier_kpi_flows counts a dossier (received, finished,
     rejected, withdrawn, apology letter issued). -#}
 {% macro dossier_event_dates() -%}
     {{ return(['received_date', 'finished_date', 'rejected_date', 'withdrawn_date', 'apology_letter_date']) }}

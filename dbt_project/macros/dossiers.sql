@@ -95,7 +95,7 @@
     {{ pct('paid_online', 'fee_bearing_received') }} as online_payment_rate
 {%- endmacro %}
 
-{#- The flows counted per period in int_dossier_kpis__flows: (column, date it is counted on,
+{#- The flows counted per period in fct_dossier_kpi_flows: (column, date it is counted on,
     condition). One list, so the flows model and the KPI mart cannot drift apart.
     Digitisation is measured on the dossiers received / finished since the province began
     tracking it (var digitisation_tracking_start, 01/06/2022 in the Tứ Kỳ report), so

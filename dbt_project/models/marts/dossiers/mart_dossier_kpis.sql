@@ -5,13 +5,13 @@
 
 with flows as (
 
-    select * from {{ ref('int_dossier_kpis__flows') }}
+    select * from {{ ref('fct_dossier_kpi_flows') }}
 
 ),
 
 stocks as (
 
-    select * from {{ ref('int_dossier_kpis__stocks') }}
+    select * from {{ ref('fct_dossier_kpi_stocks') }}
 
 ),
 
