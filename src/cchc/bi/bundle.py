@@ -109,13 +109,17 @@ CHARTS = [
           metrics=["on_time_rate"], width=3, height=30),
     Chart("overview_online", "Tỷ lệ hồ sơ trực tuyến", "rpt_dossier_kpis_unit", "big_number_total",
           metrics=["online_share"], width=3, height=30),
+    Chart("overview_input_digitisation", "Tỷ lệ số hóa hồ sơ", "rpt_dossier_kpis_unit", "big_number_total",
+          metrics=["input_digitisation_rate"], width=3, height=30),
+    Chart("overview_output_digitisation", "Tỷ lệ số hóa kết quả", "rpt_dossier_kpis_unit", "big_number_total",
+          metrics=["output_digitisation_rate"], width=3, height=30),
     Chart("overview_trend", "Xu hướng: đúng hạn, trực tuyến, số hóa theo tháng", "rpt_dossier_kpis_unit", "line",
           columns=["period_start"], metrics=["on_time_rate", "online_share", "output_digitisation_rate"], width=6, height=60),
     Chart("overview_papi", "Vị trí của tỉnh trên toàn quốc (PAPI)", "rpt_papi", "table_agg",
           columns=["year"], metrics=["province_score", "national_median", "province_rank"],
           order_by=[("year", False)], width=6, height=60),
     Chart("overview_map", "Bản đồ xã, phường theo tỷ lệ đúng hạn", "rpt_commune_map", "deck_scatter",
-          columns=["latitude", "longitude", "on_time_band", "unit_name"], width=6, height=60),
+          columns=["latitude", "longitude", "on_time_band", "unit_name"], width=12, height=60),
     # 2 Xếp hạng đơn vị
     Chart("ranking_year", "Xếp hạng năm theo chỉ số", "rpt_unit_rankings", "table", columns=RANKING_COLUMNS,
           filters=[("period_type", "==", "year")],
@@ -132,6 +136,10 @@ CHARTS = [
     Chart("ranking_classes", "Số đơn vị theo xếp loại", "rpt_par_index", "pie",
           columns=["classification_name"], metrics=["units"], width=4),
     # 3 Giải quyết hồ sơ TTHC
+    *[Chart(f"dossier_{metric}", title, "rpt_dossier_kpis_unit", "big_number_total", metrics=[metric], width=3, height=30)
+      for metric, title in (("received", "Hồ sơ tiếp nhận"), ("finished", "Hồ sơ đã giải quyết"),
+                            ("finished_late", "Hồ sơ giải quyết trễ hạn"),
+                            ("overdue_at_end", "Hồ sơ đang xử lý quá hạn cuối kỳ"))],
     Chart("dossier_monthly", "Hồ sơ theo tháng: đúng hạn và trễ hạn", "rpt_dossier_kpis_unit", "bar",
           columns=["period_start"], metrics=["finished_on_time", "finished_late"], extra={"stack": "Stack"},
           width=12, height=50),
@@ -198,16 +206,19 @@ class Dashboard:
 
 DASHBOARDS = [
     Dashboard("cchc-tong-quan", "1. Tổng quan CCHC",
-              [["overview_on_time", "overview_online", "overview_papi"], ["overview_trend", "overview_map"]]),
+              [["overview_on_time", "overview_online", "overview_input_digitisation", "overview_output_digitisation"],
+               ["overview_trend", "overview_papi"], ["overview_map"]]),
     Dashboard("cchc-xep-hang", "2. Xếp hạng đơn vị",
               [["ranking_year"], ["ranking_month"], ["ranking_par", "ranking_classes"]]),
     Dashboard("cchc-ho-so", "3. Giải quyết hồ sơ TTHC",
-              [["dossier_monthly"], ["dossier_units"], ["dossier_fields", "dossier_overdue"]]),
+              [["dossier_received", "dossier_finished", "dossier_finished_late", "dossier_overdue_at_end"],
+               ["dossier_monthly"], ["dossier_units"], ["dossier_fields", "dossier_overdue"]]),
     Dashboard("cchc-giai-ngan", "4. Giải ngân vốn đầu tư công",
               [["disbursement_curve"], ["disbursement_units", "disbursement_projects"]]),
     Dashboard("cchc-papi", "5. PAPI toàn quốc", [["papi_vs_median"], ["papi_ranking"]], filters=["year"],
               filter_dataset="rpt_papi"),
-    Dashboard("cchc-chat-luong", "6. Chất lượng dữ liệu", [["quality_failures"], ["quality_units"], ["quality_dbt_models", "quality_dbt_failing"]],
+    Dashboard("cchc-chat-luong", "6. Chất lượng dữ liệu",
+              [["quality_failures"], ["quality_units"], ["quality_dbt_models", "quality_dbt_failing"]],
               filters=["year", "month", "unit_name"], filter_dataset="rpt_quality__validation_results"),
 ]
 
