@@ -217,3 +217,66 @@ def test_leader_sees_the_ranking_dashboard_in_a_browser(superset_server, tmp_pat
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("CCHC_SCREENSHOT_DIR"):  # refresh docs/images/ on purpose only
         Path(os.environ["CCHC_SCREENSHOT_DIR"], "superset-xep-hang.png").write_bytes(screenshot.read_bytes())
+
+
+# Headline figures read from the rendered dashboards, province-wide 2022 (the year filter set
+# in the URL), against the marts: chart key -> mart_dossier_kpis_area column (rates in %).
+HEADLINES = {
+    "cchc-tong-quan": {"overview_on_time": "on_time_rate", "overview_online": "online_share",
+                       "overview_input_digitisation": "input_digitisation_rate",
+                       "overview_output_digitisation": "output_digitisation_rate"},
+    "cchc-ho-so": {"dossier_received": "received_total", "dossier_finished": "finished_total",
+                   "dossier_finished_on_time": "finished_early + finished_on_time", "dossier_finished_late": "finished_late"},
+}
+
+
+def _year_filter_query(slug: str, year: int) -> str:
+    """Dashboard URL parameter that opens it with its year filter set (rison)."""
+    from urllib.parse import quote
+
+    filter_id = f"NATIVE_FILTER-{slug}-year"
+    state = (f"('{filter_id}':(extraFormData:(filters:!((col:year,op:IN,val:!({year})))),"
+             f"filterState:(value:!({year})),id:'{filter_id}'))")
+    return "native_filters=" + quote(state, safe="")
+
+
+def _figure(text: str, title: str) -> float:
+    """The number a big-number chart draws under its title: 36.85% -> 36.85, 17,482 -> 17482."""
+    import re
+
+    after = text.split(title, 1)[1]
+    number = re.search(r"-?[\d,]+(?:\.\d+)?%?", after).group(0)
+    return float(number.rstrip("%").replace(",", ""))
+
+
+@pytest.mark.slow
+def test_headline_figures_in_the_browser_equal_the_marts(superset_server, published_serving, tmp_path):
+    con = duckdb.connect(str(published_serving), read_only=True)
+    columns = sorted({c for charts in HEADLINES.values() for c in charts.values()})
+    row = con.execute(f"""
+        SELECT {', '.join(columns)} FROM marts.mart_dossier_kpis_area a
+        JOIN marts.dim_unit u ON u.unit_key = a.area_unit_key
+        WHERE u.unit_level = 'province' AND a.unit_scope = 'all' AND a.period_type = 'year'
+          AND a.period_start = DATE '2022-01-01'""").fetchone()
+    con.close()
+    mart = dict(zip(columns, row))
+    charts = {c.key: c for c in CHARTS}
+    shown, expected = {}, {}
+    for slug, headline in HEADLINES.items():
+        dashboard = next(d for d in DASHBOARDS if d.slug == slug)
+        result = subprocess.run(
+            [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
+             "--user", "lanhdao", "--password", DEMO_PASSWORD, "--dashboard", slug,
+             "--out", str(tmp_path / f"{slug}.png"), "--expected-charts", str(sum(map(len, dashboard.rows))),
+             "--query", _year_filter_query(slug, 2022)],
+            env=superset_server.env(), capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+        texts = json.loads(result.stdout.strip().splitlines()[-1])["texts"]
+        for key, column in headline.items():
+            title = charts[key].title
+            text = next(t for t in texts if t.startswith(title))
+            shown[key] = _figure(text, title)
+            expected[key] = round(mart[column], 2) if column.endswith(("rate", "share")) else mart[column]
+    assert shown == expected
+    # The figures of the issue: counted from the tracking start, not 23.30% / 14.84%.
+    assert shown["overview_input_digitisation"] not in (0, 23.30)

@@ -138,8 +138,8 @@ CHARTS = [
     # 3 Giải quyết hồ sơ TTHC
     *[Chart(f"dossier_{metric}", title, "rpt_dossier_kpis_unit", "big_number_total", metrics=[metric], width=3, height=30)
       for metric, title in (("received", "Hồ sơ tiếp nhận"), ("finished", "Hồ sơ đã giải quyết"),
-                            ("finished_late", "Hồ sơ giải quyết trễ hạn"),
-                            ("overdue_at_end", "Hồ sơ đang xử lý quá hạn cuối kỳ"))],
+                            ("finished_on_time", "Hồ sơ giải quyết đúng hạn"),
+                            ("finished_late", "Hồ sơ giải quyết trễ hạn"))],
     Chart("dossier_monthly", "Hồ sơ theo tháng: đúng hạn và trễ hạn", "rpt_dossier_kpis_unit", "bar",
           columns=["period_start"], metrics=["finished_on_time", "finished_late"], extra={"stack": "Stack"},
           width=12, height=50),
@@ -211,7 +211,7 @@ DASHBOARDS = [
     Dashboard("cchc-xep-hang", "2. Xếp hạng đơn vị",
               [["ranking_year"], ["ranking_month"], ["ranking_par", "ranking_classes"]]),
     Dashboard("cchc-ho-so", "3. Giải quyết hồ sơ TTHC",
-              [["dossier_received", "dossier_finished", "dossier_finished_late", "dossier_overdue_at_end"],
+              [["dossier_received", "dossier_finished", "dossier_finished_on_time", "dossier_finished_late"],
                ["dossier_monthly"], ["dossier_units"], ["dossier_fields", "dossier_overdue"]]),
     Dashboard("cchc-giai-ngan", "4. Giải ngân vốn đầu tư công",
               [["disbursement_curve"], ["disbursement_units", "disbursement_projects"]]),
