@@ -23,3 +23,32 @@
     cast({{ alias }}.{{ column }} as bigint) as {{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- The monthly dossier datasets: a KPI mart's month rows with the unit's name and peer
+    group, and, by_field, the field's name (rpt_dossier_kpis_unit, rpt_dossier_kpis_field). -#}
+{% macro dossier_kpis_report(kpis, by_field=false) -%}
+{%- if by_field %}
+with fields as (
+
+    select distinct field_code, field_name from {{ ref('dim_procedure') }}
+
+)
+
+{% endif -%}
+select
+    k.period_start,
+    {{ year_month_columns('k.period_start') }},
+    k.unit_key,
+    u.unit_name,
+    {{ label_vi('peer_group', 'u.peer_group') }} as peer_group,
+    {%- if by_field %}
+    coalesce(f.field_name, k.field_code) as field_name,
+    {%- endif %}
+    {{ dossier_count_columns('k') }}
+from {{ kpis }} as k
+join {{ ref('dim_unit') }} as u using (unit_key)
+{%- if by_field %}
+left join fields as f using (field_code)
+{%- endif %}
+where k.period_type = 'month'
+{%- endmacro %}
