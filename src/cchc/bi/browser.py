@@ -7,7 +7,7 @@ Runs in the Superset environment (selenium lives there), e.g.
         --user lanhdao --password demo-cchc --dashboard cchc-xep-hang --out ranking.png
 
 Prints one JSON line: {"charts": N, "rendered": N, "errors": [...], "screenshot": path,
-"texts": [each chart's text as drawn]}; exits 1 when a chart failed or did not render in time.
+"texts": [{"text": each chart's text as drawn, "big_number": its figure or null}]}; exits 1 when a chart failed or did not render in time.
 ``--query`` adds URL parameters, e.g. ``native_filters=...`` (rison) to open the dashboard
 with its filters set.
 """
@@ -32,6 +32,7 @@ CHART = ".dashboard-component-chart-holder"
 RENDERED = "canvas, svg, table, .header-line, .superset-legacy-chart-table"
 ERRORS = "[data-test='error-message'], .ant-alert-error, .alert-danger"
 LOADING = "[data-test='loading-indicator'], .loading"
+BIG_NUMBER = ".header-line"  # the figure a big-number chart draws
 
 
 def driver(width: int, height: int) -> webdriver.Chrome:
@@ -85,7 +86,9 @@ def capture(url: str, user: str, password: str, dashboard: str, out: str, *, exp
         time.sleep(1.5)  # let animations (ECharts) settle before the picture
         browser.save_screenshot(out)
         total, rendered, errors, loading = state
-        texts = [holder.text.strip() for holder in browser.find_elements(By.CSS_SELECTOR, CHART)]
+        texts = [{"text": holder.text.strip(), "big_number": next(
+                      (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None)}
+                 for holder in browser.find_elements(By.CSS_SELECTOR, CHART)]
         return {"charts": total, "rendered": rendered, "loading": loading, "errors": errors, "screenshot": out,
                 "title": browser.title, "texts": texts}
     except TimeoutException as exc:
