@@ -21,13 +21,14 @@ def test_committed_exposures_match_the_bundle():
         "dbt exposures are stale: run `cchc exposures`")
 
 
-def test_every_dashboard_is_an_exposure_with_its_marts():
+def test_every_dashboard_is_an_exposure_with_its_reporting_models():
     dashboards = {yaml.safe_load(p.read_text(encoding="utf-8"))["slug"]
                   for p in (ROOT / "superset" / "bundle" / "dashboards").glob("*.yaml")}
     exposures = yaml.safe_load(exposures_path(ROOT / "dbt_project").read_text(encoding="utf-8"))["exposures"]
     assert {e["url"].rstrip("/").rsplit("/", 1)[1] for e in exposures} == dashboards
     rankings = next(e for e in exposures if e["name"] == "superset_cchc_xep_hang")
-    assert "ref('mart_unit_rankings')" in rankings["depends_on"]
+    assert "ref('rpt_unit_rankings')" in rankings["depends_on"]
+    assert all(ref.startswith("ref('rpt_") for e in exposures for ref in e["depends_on"])
 
 
 @pytest.mark.slow
@@ -42,4 +43,4 @@ def test_dbt_parses_the_exposures(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     listed = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     rankings = next(e for e in listed if e["name"] == "superset_cchc_xep_hang")
-    assert "model.cchc.mart_unit_rankings" in rankings["depends_on"]["nodes"]
+    assert "model.cchc.rpt_unit_rankings" in rankings["depends_on"]["nodes"]

@@ -11,10 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 import requests
+import yaml
 
-from cchc.bi.bundle import CHARTS, DASHBOARDS, DATASETS, DATASETS_BY_NAME, bundle_files, read_bundle
+from cchc.bi.bundle import CHARTS, DASHBOARDS, bundle_files, dataset_uuid, read_bundle
 from cchc.bi.client import SupersetClient
-from cchc.bi.provision import DEMO_UNIT_KEY, PUBLIC_DATASETS
+from cchc.bi.provision import DEMO_UNIT_KEY, PUBLIC_DATASETS, QUALITY_DATASETS
+from cchc.bi.semantic import load_models, metric_expression
 from conftest import ROOT
 
 ADMIN_PASSWORD = os.environ.get("CCHC_SUPERSET_PASSWORD", "admin")
@@ -23,29 +25,59 @@ DEMO_PASSWORD = os.environ.get("CCHC_SUPERSET_DEMO_PASSWORD", "demo-cchc")
 
 # --- the bundle (no server) ---------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def models():
+    """The reporting models (the datasets) as dbt's manifest declares them (`dbt parse`)."""
+    return load_models()
+
+
+def _where(chart) -> str:
+    """A chart's simple filters as SQL, to count its rows in the warehouse directly."""
+    sql = {"==": "{} = '{}'", "IS TRUE": "{} IS TRUE"}
+    return " AND ".join(sql[op].format(column, value) for column, op, value in chart.filters) or "TRUE"
+
+
 def test_committed_bundle_is_what_the_generator_writes():
     assert read_bundle(ROOT / "superset" / "bundle") == bundle_files(), \
         "superset/bundle is out of date: run `cchc superset bundle`"
 
 
-def test_charts_use_columns_and_metrics_of_their_dataset():
+def test_charts_use_columns_and_metrics_of_their_dataset(models):
     for chart in CHARTS:
-        dataset = DATASETS_BY_NAME[chart.dataset]
-        assert set(chart.columns) <= set(dataset.column_names()), chart.key
+        dataset = models[chart.dataset]
+        assert set(chart.columns) | {c for c, _, _ in chart.filters} <= set(dataset.column_names()), chart.key
         assert set(chart.metrics) <= set(dataset.metrics), chart.key
     placed = [key for dash in DASHBOARDS for row in dash.rows for key in row]
     assert sorted(placed) == sorted(c.key for c in CHARTS), "every chart is on exactly one dashboard"
-    uuids = [c.uuid for c in CHARTS] + [d.uuid for d in DATASETS] + [d.uuid for d in DASHBOARDS]
+    uuids = [c.uuid for c in CHARTS] + [dataset_uuid(name) for name in models] + [d.uuid for d in DASHBOARDS]
     assert len(set(uuids)) == len(uuids)
 
 
+def test_bundle_metrics_are_the_dbt_definitions(models):
+    """Every Superset metric in the committed bundle is the one its reporting model declares
+    in dbt (formula, label, format), and every dataset is a physical reporting table."""
+    bundle = ROOT / "superset" / "bundle" / "datasets"
+    committed = {d["table_name"]: d
+                 for d in (yaml.safe_load(p.read_text(encoding="utf-8")) for p in bundle.rglob("*.yaml"))}
+    assert set(committed) == set(models), "one Superset dataset per dbt reporting model"
+    for name, dataset in committed.items():
+        assert dataset["schema"] == "reporting" and not dataset["sql"], name
+        declared = {m.name: (metric_expression(m.spec), m.label, m.d3format) for m in models[name].metrics.values()}
+        in_bundle = {m["metric_name"]: (m["expression"], m["verbose_name"], m["d3format"]) for m in dataset["metrics"]}
+        assert in_bundle == declared, f"{name}: Superset metrics differ from dbt's; run `cchc superset bundle`"
+        assert [(c["column_name"], c["verbose_name"], c["type"]) for c in dataset["columns"]] == \
+            [(c.name, c.label, c.type) for c in models[name].columns], name
+    rates = [m for d in models.values() for m in d.metrics.values() if m.is_rate]
+    assert all("NULLIF(SUM(" in m.expression for m in rates) and len(rates) >= 9
+
+
 @pytest.mark.slow
-def test_datasets_match_the_serving_database(published_serving):
+def test_datasets_match_the_serving_database(published_serving, models):
     con = duckdb.connect(str(published_serving), read_only=True)
     try:
-        for dataset in DATASETS:
-            described = con.execute(f"DESCRIBE ({dataset.sql})").fetchall()
-            assert [row[0] for row in described] == dataset.column_names(), dataset.name
+        for dataset in models.values():
+            described = con.execute(f"DESCRIBE reporting.{dataset.name}").fetchall()
+            assert [(row[0], row[1]) for row in described] == [(c.name, c.type) for c in dataset.columns], dataset.name
     finally:
         con.close()
 
@@ -68,7 +100,7 @@ def test_importing_the_bundle_twice_leaves_no_duplicates(superset_server, admin)
     before = _counts(admin)
     assert len(before["chart"]) == len(CHARTS)
     assert len(before["dashboard"]) == len(DASHBOARDS)
-    assert len(before["dataset"]) == len(DATASETS)
+    assert len(before["dataset"]) == len(load_models())
     assert len(before["database"]) == 1
     for _ in range(2):  # the start-up imported once; the REST API imports twice more
         response = admin.import_assets(bundle_files(superset_server.serving_path))
@@ -81,7 +113,7 @@ def _chart_ids(client: SupersetClient) -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_every_chart_returns_rows(admin, published_serving):
+def test_every_chart_returns_rows(admin, published_serving, models):
     ids = _chart_ids(admin)
     con = duckdb.connect(str(published_serving), read_only=True)
     failures, empty = {}, []
@@ -93,19 +125,18 @@ def test_every_chart_returns_rows(admin, published_serving):
         elif not result.get("rowcount"):
             # Only acceptable where the warehouse itself has nothing (a clean validation run
             # has no failing unit to list).
-            where = f"WHERE {chart.where}" if chart.where else ""
             in_warehouse = con.execute(
-                f"SELECT count(*) FROM ({DATASETS_BY_NAME[chart.dataset].sql}) {where}").fetchone()[0]
+                f"SELECT count(*) FROM reporting.{chart.dataset} WHERE {_where(chart)}").fetchone()[0]
             if in_warehouse:
                 failures[chart.title] = f"no rows through Superset, {in_warehouse} in the warehouse"
             empty.append(chart.dataset)
     con.close()
     assert not failures, failures
-    assert set(empty) <= {"cchc_quality_results"}, empty
+    assert set(empty) <= set(QUALITY_DATASETS), empty
 
 
 @pytest.mark.slow
-def test_unit_user_sees_only_their_unit(superset_server, admin, published_serving):
+def test_unit_user_sees_only_their_unit(superset_server, admin, published_serving, models):
     con = duckdb.connect(str(published_serving), read_only=True)
     unit_name = con.execute("SELECT unit_name FROM marts.dim_unit WHERE unit_key = ?", [DEMO_UNIT_KEY]).fetchone()[0]
     con.close()
@@ -115,7 +146,7 @@ def test_unit_user_sees_only_their_unit(superset_server, admin, published_servin
     for chart in CHARTS:
         if chart.dataset in PUBLIC_DATASETS:
             continue
-        if not DATASETS_BY_NAME[chart.dataset].unit_scoped:  # province totals: not for a unit
+        if not models[chart.dataset].unit_scoped:  # province totals: not for a unit
             assert unit.chart_data(ids[chart.title]).status_code in (403, 404), chart.title
             continue
         if "unit_name" not in chart.columns:
@@ -186,3 +217,62 @@ def test_leader_sees_the_ranking_dashboard_in_a_browser(superset_server, tmp_pat
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("CCHC_SCREENSHOT_DIR"):  # refresh docs/images/ on purpose only
         Path(os.environ["CCHC_SCREENSHOT_DIR"], "superset-xep-hang.png").write_bytes(screenshot.read_bytes())
+
+
+# Headline figures read from the rendered dashboards, province-wide 2022 (the year filter set
+# in the URL), against the marts: chart key -> mart_dossier_kpis_area column (rates in %).
+HEADLINES = {
+    "cchc-tong-quan": {"overview_on_time": "on_time_rate", "overview_online": "online_share",
+                       "overview_input_digitisation": "input_digitisation_rate",
+                       "overview_output_digitisation": "output_digitisation_rate"},
+    "cchc-ho-so": {"dossier_received": "received_total", "dossier_finished": "finished_total",
+                   "dossier_finished_on_time": "finished_early + finished_on_time", "dossier_finished_late": "finished_late"},
+}
+
+
+def _year_filter_query(slug: str, year: int) -> str:
+    """Dashboard URL parameter that opens it with its year filter set (rison)."""
+    from urllib.parse import quote
+
+    filter_id = f"NATIVE_FILTER-{slug}-year"
+    state = (f"('{filter_id}':(extraFormData:(filters:!((col:year,op:IN,val:!({year})))),"
+             f"filterState:(value:!({year})),id:'{filter_id}'))")
+    return "native_filters=" + quote(state, safe="")
+
+
+def _figure(drawn: str) -> float:
+    """A big number as drawn with the Vietnamese D3 format: 36,85% -> 36.85, 17.482 -> 17482."""
+    return float(drawn.strip().rstrip("%").replace(".", "").replace(",", "."))
+
+
+@pytest.mark.slow
+def test_headline_figures_in_the_browser_equal_the_marts(superset_server, published_serving, tmp_path):
+    con = duckdb.connect(str(published_serving), read_only=True)
+    columns = sorted({c for charts in HEADLINES.values() for c in charts.values()})
+    row = con.execute(f"""
+        SELECT {', '.join(columns)} FROM marts.mart_dossier_kpis_area a
+        JOIN marts.dim_unit u ON u.unit_key = a.area_unit_key
+        WHERE u.unit_level = 'province' AND a.unit_scope = 'all' AND a.period_type = 'year'
+          AND a.period_start = DATE '2022-01-01'""").fetchone()
+    con.close()
+    mart = dict(zip(columns, row))
+    charts = {c.key: c for c in CHARTS}
+    shown, expected = {}, {}
+    for slug, headline in HEADLINES.items():
+        dashboard = next(d for d in DASHBOARDS if d.slug == slug)
+        result = subprocess.run(
+            [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
+             "--user", "lanhdao", "--password", DEMO_PASSWORD, "--dashboard", slug,
+             "--out", str(tmp_path / f"{slug}.png"), "--expected-charts", str(sum(map(len, dashboard.rows))),
+             "--query", _year_filter_query(slug, 2022)],
+            env=superset_server.env(), capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+        texts = json.loads(result.stdout.strip().splitlines()[-1])["texts"]
+        for key, column in headline.items():
+            title = charts[key].title
+            drawn = next(t["big_number"] for t in texts if t["text"].startswith(title))
+            shown[key] = _figure(drawn)
+            expected[key] = round(mart[column], 2) if column.endswith(("rate", "share")) else mart[column]
+    assert shown == expected
+    # The figures of the issue: counted from the tracking start, not 23.30% / 14.84%.
+    assert shown["overview_input_digitisation"] not in (0, 23.30)

@@ -5,8 +5,10 @@ Readers (Superset, analysts) open ``<serving_dir>/cchc.duckdb`` read-only. It is
 link to ``snapshots/cchc-<stamp>.duckdb``; a reader that opened the previous snapshot keeps
 reading it (an open file survives its unlinking on POSIX), a reader that opens after the
 rename sees the new one: never a half-built state, never a lock held against the pipeline.
-Only the published schemas are copied (marts and data-quality results, no raw or staging,
-so no personal data), a fraction of the warehouse. A failed publish removes its partial
+Only the published schemas are copied (marts, the dashboards' reporting models and
+data-quality results, no raw or staging, so no personal data), a fraction of the warehouse.
+Views are copied as tables of their rows at publication: the snapshot is frozen anyway, and
+a view would need what it reads (seeds, sources) in the snapshot too. A failed publish removes its partial
 snapshot and leaves the link as it was.
 """
 
@@ -25,7 +27,7 @@ from .settings import TIME_ZONE
 
 log = logging.getLogger(__name__)
 
-PUBLISHED_SCHEMAS = ("marts", "quality")
+PUBLISHED_SCHEMAS = ("marts", "reporting", "quality")
 SNAPSHOT_PATTERN = re.compile(r"^cchc-\d{8}T\d{6}\d*(-[\w.]+)?\.duckdb$")
 
 
@@ -81,7 +83,8 @@ def _copy_schemas(warehouse: Path, snapshot: Path, schemas: tuple[str, ...]) -> 
             con.execute(f'CREATE SCHEMA "{schema}"')
             tables = con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'build' AND schema_name = ? "
-                "ORDER BY table_name", [schema]).fetchall()
+                "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = 'build' AND schema_name = ? "
+                "AND NOT internal ORDER BY 1", [schema, schema]).fetchall()
             for (table,) in tables:
                 con.execute(f'CREATE TABLE "{schema}"."{table}" AS SELECT * FROM build."{schema}"."{table}"')
                 count += 1
@@ -89,7 +92,9 @@ def _copy_schemas(warehouse: Path, snapshot: Path, schemas: tuple[str, ...]) -> 
             # so analysts see the data dictionary (dbt's persist_docs) in SQL Lab.
             for (table, comment) in con.execute(
                     "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'build' "
-                    "AND schema_name = ? AND comment IS NOT NULL", [schema]).fetchall():
+                    "AND schema_name = ? AND comment IS NOT NULL UNION ALL SELECT view_name, comment FROM duckdb_views() "
+                    "WHERE database_name = 'build' AND schema_name = ? AND comment IS NOT NULL",
+                    [schema, schema]).fetchall():
                 con.execute(f'COMMENT ON TABLE "{schema}"."{table}" IS ' + _quote(comment))
             copied = {table for (table,) in tables}
             for (table, column, comment) in con.execute(

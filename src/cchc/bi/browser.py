@@ -6,8 +6,10 @@ Runs in the Superset environment (selenium lives there), e.g.
     .venv/superset/bin/python -m cchc.bi.browser --url http://127.0.0.1:8088 \
         --user lanhdao --password demo-cchc --dashboard cchc-xep-hang --out ranking.png
 
-Prints one JSON line: {"charts": N, "rendered": N, "errors": [...], "screenshot": path}; exits
-1 when a chart failed or did not render in time.
+Prints one JSON line: {"charts": N, "rendered": N, "errors": [...], "screenshot": path,
+"texts": [{"text": each chart's text as drawn, "big_number": its figure or null}]}; exits 1 when a chart failed or did not render in time.
+``--query`` adds URL parameters, e.g. ``native_filters=...`` (rison) to open the dashboard
+with its filters set.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ CHART = ".dashboard-component-chart-holder"
 RENDERED = "canvas, svg, table, .header-line, .superset-legacy-chart-table"
 ERRORS = "[data-test='error-message'], .ant-alert-error, .alert-danger"
 LOADING = "[data-test='loading-indicator'], .loading"
+BIG_NUMBER = ".header-line"  # the figure a big-number chart draws
 
 
 def driver(width: int, height: int) -> webdriver.Chrome:
@@ -58,7 +61,7 @@ def chart_states(browser: webdriver.Chrome) -> tuple[int, int, list[str], int]:
 
 
 def capture(url: str, user: str, password: str, dashboard: str, out: str, *, expected: int | None,
-            timeout: float, width: int, height: int) -> dict:
+            timeout: float, width: int, height: int, query: str = "") -> dict:
     browser = driver(width, height)
     try:
         wait = WebDriverWait(browser, timeout)
@@ -71,7 +74,7 @@ def capture(url: str, user: str, password: str, dashboard: str, out: str, *, exp
         browser.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click() \
             if "/login" in browser.current_url and browser.find_elements(By.CSS_SELECTOR, "button[type=submit], input[type=submit]") else None
         wait.until(lambda b: "/login" not in b.current_url)
-        browser.get(f"{url}/superset/dashboard/{dashboard}/?standalone=1")
+        browser.get(f"{url}/superset/dashboard/{dashboard}/?standalone=1" + (f"&{query}" if query else ""))
         deadline = time.monotonic() + timeout
         state = (0, 0, [], 0)
         while time.monotonic() < deadline:
@@ -83,8 +86,11 @@ def capture(url: str, user: str, password: str, dashboard: str, out: str, *, exp
         time.sleep(1.5)  # let animations (ECharts) settle before the picture
         browser.save_screenshot(out)
         total, rendered, errors, loading = state
+        texts = [{"text": holder.text.strip(), "big_number": next(
+                      (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None)}
+                 for holder in browser.find_elements(By.CSS_SELECTOR, CHART)]
         return {"charts": total, "rendered": rendered, "loading": loading, "errors": errors, "screenshot": out,
-                "title": browser.title}
+                "title": browser.title, "texts": texts}
     except TimeoutException as exc:
         browser.save_screenshot(out)
         return {"charts": 0, "rendered": 0, "loading": 0, "errors": [f"timeout: {exc.msg}"], "screenshot": out,
@@ -101,12 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dashboard", required=True, help="slug or id")
     parser.add_argument("--out", required=True, help="PNG file")
     parser.add_argument("--expected-charts", type=int)
+    parser.add_argument("--query", default="", help="extra URL parameters of the dashboard page")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1800)
     args = parser.parse_args(argv)
     result = capture(args.url, args.user, args.password, args.dashboard, args.out, expected=args.expected_charts,
-                     timeout=args.timeout, width=args.width, height=args.height)
+                     timeout=args.timeout, width=args.width, height=args.height, query=args.query)
     print(json.dumps(result, ensure_ascii=False))
     ok = not result["errors"] and result["charts"] and result["rendered"] == result["charts"] and \
         (args.expected_charts is None or result["charts"] == args.expected_charts)

@@ -1,6 +1,6 @@
 """dbt exposures for the Superset dashboards, derived from the committed bundle
-(``superset/bundle/``): each dashboard, its charts' datasets, and the warehouse tables
-those datasets read. dbt docs then show which dashboards a model feeds, and
+(``superset/bundle/``): each dashboard and the reporting models its charts' datasets are
+(physical datasets: ``schema`` and ``table_name`` name the model). dbt docs then show which dashboards a model feeds, and
 ``dbt build --select +exposure:<name>`` rebuilds what one dashboard needs.
 
 Written to ``dbt_project/models/exposures/_superset__exposures.yml`` by
@@ -9,14 +9,12 @@ Written to ``dbt_project/models/exposures/_superset__exposures.yml`` by
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
 
 HEADER = ("# Generated from superset/bundle/ by `cchc superset exposures`; do not edit by hand.\n"
-          "# One exposure per Superset dashboard, depending on the marts its datasets read.\n")
-TABLE_REFERENCE = re.compile(r"\b(marts|quality)\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
+          "# One exposure per Superset dashboard, depending on the reporting models its datasets are.\n")
 
 
 def _load(path: Path) -> dict:
@@ -24,8 +22,8 @@ def _load(path: Path) -> dict:
 
 
 def _dataset_tables(dataset: dict) -> set[tuple[str, str]]:
-    if dataset.get("sql"):
-        return {(schema.lower(), table.lower()) for schema, table in TABLE_REFERENCE.findall(dataset["sql"])}
+    if dataset.get("sql"):  # the reporting layer holds every query: a dataset is a table
+        raise ValueError(f"dataset {dataset['table_name']} is virtual (has SQL); make it a dbt reporting model")
     return {(dataset.get("schema") or "main", dataset["table_name"])}
 
 
@@ -35,9 +33,8 @@ def _chart_uuids(position: dict) -> list[str]:
 
 
 def build_exposures(bundle_dir: Path, models: set[str], base_url: str = "http://localhost:8088") -> dict:
-    """The exposures YAML document. `models` are the dbt model names: a table in `marts`
-    that is a model becomes a ref(); anything else (e.g. quality.validation_results,
-    written by the validation step) is listed in the description only."""
+    """The exposures YAML document. `models` are the dbt model names: a dataset's table that
+    is a model becomes a ref(); anything else is listed in the description only."""
     datasets = {d["uuid"]: d for d in map(_load, sorted((bundle_dir / "datasets").rglob("*.yaml")))}
     charts = {c["uuid"]: c for c in map(_load, sorted((bundle_dir / "charts").glob("*.yaml")))}
     exposures = []

@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from cchc.bi.bundle import DATABASE_NAME, DATASETS, database_uri, read_bundle, stable_uuid
+from cchc.bi.bundle import DATABASE_NAME, bundle_datasets, database_uri, read_bundle, stable_uuid
 from cchc.credentials import is_production, secret
 
 ROLE_LEADERSHIP = "CCHC Lãnh đạo"
@@ -28,8 +28,8 @@ ROLE_ANALYST = "CCHC Phân tích"
 ROLE_QUALITY = "CCHC Vận hành chất lượng dữ liệu"
 UNIT_ROLE_PREFIX = "CCHC Đơn vị "
 DEMO_UNIT_KEY = "2025:18073"  # Phường Thành Sen, the demo province's busiest commune
-QUALITY_DATASETS = ("cchc_quality_results",)
-PUBLIC_DATASETS = ("cchc_papi",)  # national survey results: every role may read them
+QUALITY_DATASETS = ("rpt_quality__validation_results", "rpt_quality__dbt_test_results")
+PUBLIC_DATASETS = ("rpt_papi",)  # national survey results: every role may read them
 
 
 def unit_role_name(unit_key: str) -> str:
@@ -81,7 +81,7 @@ def ensure_admin(password: str):  # type: ignore[no-untyped-def]
     return sm.find_user(username="admin")
 
 
-def provision_access(units: list[str], demo_password: str | None) -> None:
+def provision_access(units: list[str], demo_password: str | None, bundle_dir: Path) -> None:
     """Roles and RLS for ``units``; the demo users with ``demo_password``, or, when it is
     None (production), the retirement of those an earlier demo run left."""
     from superset import db, security_manager as sm
@@ -90,7 +90,8 @@ def provision_access(units: list[str], demo_password: str | None) -> None:
 
     database = db.session.query(Database).filter_by(uuid=stable_uuid("database", DATABASE_NAME)).one()
     datasets = {t.table_name: t for t in db.session.query(SqlaTable).filter_by(database_id=database.id)}
-    missing = [d.name for d in DATASETS if d.name not in datasets]
+    bundled = bundle_datasets(read_bundle(bundle_dir))
+    missing = [d["name"] for d in bundled if d["name"] not in datasets]
     if missing:
         raise RuntimeError(f"bundle import did not create datasets: {', '.join(missing)}")
 
@@ -100,10 +101,10 @@ def provision_access(units: list[str], demo_password: str | None) -> None:
     def role(name: str):  # type: ignore[no-untyped-def]
         return sm.find_role(name) or sm.add_role(name)
 
-    _grant(role(ROLE_LEADERSHIP), [ds_perm(d.name) for d in DATASETS])
+    _grant(role(ROLE_LEADERSHIP), [ds_perm(d["name"]) for d in bundled])
     _grant(role(ROLE_ANALYST), [sm.add_permission_view_menu("database_access", database.perm)])
     _grant(role(ROLE_QUALITY), [ds_perm(n) for n in QUALITY_DATASETS + PUBLIC_DATASETS])
-    scoped = [datasets[d.name] for d in DATASETS if d.unit_scoped]
+    scoped = [datasets[d["name"]] for d in bundled if d["unit_scoped"]]
     for unit_key in units:
         unit_role = role(unit_role_name(unit_key))
         _grant(unit_role, [ds_perm(t.table_name) for t in scoped] + [ds_perm(n) for n in PUBLIC_DATASETS])
@@ -195,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_access:
             production = is_production()
             provision_access(unit_keys(production),
-                             None if production else secret("CCHC_SUPERSET_DEMO_PASSWORD"))
+                             None if production else secret("CCHC_SUPERSET_DEMO_PASSWORD"), args.bundle)
     print("provisioned", args.bundle)
     return 0
 

@@ -1,0 +1,25 @@
+{#- Dataset rpt_papi: PAPI per province and year, the province's own row marked
+    (CCHC_PROVINCE_CODE, as in the pipeline's settings) and its score and rank repeated in
+    columns of their own so the dashboards' metrics need no conditions. -#}
+{%- set province_code = env_var('CCHC_PROVINCE_CODE', '42') %}
+select
+    score_year as year,
+    province_name,
+    region_name,
+    gso_province_code = '{{ province_code }}' as is_demo_province,
+    aggregate_score,
+    national_rank,
+    ranked_province_count,
+    quartile_tier,
+    rank_change_label,
+    d1_participation,
+    d2_transparency,
+    d3_vertical_accountability,
+    d4_control_of_corruption,
+    d5_public_administrative_procedures,
+    d6_public_service_delivery,
+    d7_environmental_governance,
+    d8_e_governance,
+    case when gso_province_code = '{{ province_code }}' then aggregate_score end as province_score,
+    case when gso_province_code = '{{ province_code }}' then national_rank end as province_rank
+from {{ ref('mart_papi_province_year') }}

@@ -1,0 +1,35 @@
+{#- Dataset rpt_quality__dbt_test_results: every dbt test of every invocation, the latest
+    invocation marked. A view: the results are written after the build. -#}
+{{ config(materialized='view') }}
+with results as (
+
+    select * from {{ source('quality_results', 'dbt_test_results') }}
+
+),
+
+latest as (
+
+    select invocation_id from results order by run_started_at desc limit 1
+
+)
+
+select
+    r.invocation_id,
+    r.run_started_at,
+    cast(r.run_started_at as date) as run_date,
+    {{ year_month_columns('r.run_started_at', 'bigint') }},
+    r.test_unique_id,
+    r.test_name,
+    r.test_type,
+    coalesce(r.model_name, '') as model_name,
+    r.column_name,
+    {{ label_vi('severity', 'r.severity') }} as severity,
+    r.status,
+    {{ label_vi('test_status', 'r.status') }} as status_label,
+    r.failures,
+    r.execution_seconds,
+    r.invocation_id in (select invocation_id from latest) as is_latest_run,
+    case when r.status = 'pass' then 1 else 0 end as passed_test,
+    case when r.status = 'skipped' then 0 else 1 end as run_test,
+    r.status in ('warn', 'fail', 'error') as is_failing
+from results as r

@@ -1,0 +1,20 @@
+{#- Dataset rpt_unit_rankings: every unit's rank per indicator, peer group and period. -#}
+select
+    r.indicator_code,
+    {{ label_vi('indicator', 'r.indicator_code') }} as indicator_name,
+    r.period_type,
+    r.period_start,
+    cast(extract(year from r.period_start) as bigint) as year,
+    case when r.period_type = 'month' then cast(extract(month from r.period_start) as bigint) end as month,
+    r.unit_key,
+    u.unit_name,
+    {{ label_vi('peer_group', 'r.peer_group') }} as peer_group,
+    r.indicator_value,
+    r.unit_rank,
+    r.units_ranked,
+    r.previous_rank,
+    r.rank_change,
+    coalesce(r.rank_change_label,
+             case when r.previous_rank is null then {{ label_vi('rank_change', "'new'") }} end) as rank_change_label
+from {{ ref('mart_unit_rankings') }} as r
+join {{ ref('dim_unit') }} as u using (unit_key)
