@@ -112,13 +112,17 @@ def dbt_build(settings: Settings, *, warehouse: Path | None = None, full_refresh
 
 
 # Sources without a freshness check (no load time to compare): always rebuilt downstream.
-ALWAYS_BUILT = ("source:oss.daily_counts+",)
+# The data-quality datasets (views computed as of the day they are read) too: cheap, and
+# their tests then check every night's data, whichever sources moved (qa_oss_duplicates
+# reads dlt's staging copy of the last load, which has no freshness either).
+ALWAYS_BUILT = ("source:oss.daily_counts+", "path:models/quality")
 # New reference data (a procedure moved to another field, a unit's parent changed) changes
 # how every dossier is counted, not only the night's: the build starts from scratch.
 REBUILD_ALL_SOURCES = "source.cchc.reference."
-# Environment the project's SQL reads (none today: the personal-data key stays with the
-# extractor so it never appears in compiled SQL).
-PROJECT_ENV: tuple[str, ...] = ()
+# Environment the project's SQL reads: the reconciliation window (var oss_reconcile_days,
+# shared with the extractor). The personal-data key stays with the extractor so it never
+# appears in compiled SQL.
+PROJECT_ENV: tuple[str, ...] = ("CCHC_OSS_RECONCILE_DAYS",)
 STATE_FILES = ("manifest.json", "sources.json", "fingerprint")
 
 
