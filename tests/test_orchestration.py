@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pytest
+
 from cchc.orchestration import nightly
 
 TODAY = date(2025, 8, 16)
