@@ -2,9 +2,9 @@
 
 Only wiring: every task calls cchc.orchestration.tasks. One extract task per source, so a
 source that stays down fails alone while the others load; tasks that touch the build
-warehouse share a one-slot pool (DuckDB: one writer); dbt, validation and publication run
-only when every extraction and the reconciliation succeeded; ``report`` sends the run's
-single alert and fails the run when a step failed.
+warehouse share a one-slot pool (DuckDB: one writer); dbt, validation (reconciliation with
+the source's daily counts included) and publication run only when every extraction
+succeeded; ``report`` sends the run's single alert and fails the run when a step failed.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ with DAG(
 ):
     extracts = [PythonOperator(task_id=f"extract_{source}", python_callable=tasks.extract, op_args=[source])
                 for source in SOURCES]
-    checked = PythonOperator(task_id="reconcile", python_callable=tasks.reconcile)
     built = PythonOperator(task_id="dbt_build", python_callable=tasks.dbt_build)
     validated = PythonOperator(task_id="validate", python_callable=tasks.validate)
     published = PythonOperator(task_id="publish", python_callable=tasks.publish)
@@ -50,6 +49,5 @@ with DAG(
     reported = PythonOperator(task_id="report", python_callable=tasks.report, trigger_rule="all_done",
                               retries=0, pool="default_pool")
 
-    extracts[0] >> checked
-    [*extracts, checked] >> built >> validated >> published
-    [*extracts, checked, built, validated, published] >> reported
+    extracts >> built >> validated >> published
+    [*extracts, built, validated, published] >> reported

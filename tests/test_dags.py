@@ -52,14 +52,14 @@ def test_every_task_has_owner_retries_with_backoff(dag):
 
 def test_warehouse_writers_share_a_one_slot_pool(dag):
     writers = {t.task_id for t in dag.tasks if t.pool == WRITER_POOL}
-    assert writers == {*(f"extract_{s}" for s in SOURCES), "reconcile", "dbt_build", "validate", "publish"}
+    assert writers == {*(f"extract_{s}" for s in SOURCES), "dbt_build", "validate", "publish"}
 
 
 def test_one_extract_task_per_source_and_publish_only_after_everything(dag):
     dag.check_cycle()  # raises on a cycle
     build = dag.get_task("dbt_build")
-    assert build.upstream_task_ids == {*(f"extract_{s}" for s in SOURCES), "reconcile"}
-    assert dag.get_task("reconcile").upstream_task_ids == {"extract_oss"}
+    assert build.upstream_task_ids == {f"extract_{s}" for s in SOURCES}
+    assert "reconcile" not in dag.task_ids  # the validation's reconciliation suite does it
     assert dag.get_task("validate").upstream_task_ids == {"dbt_build"}
     assert dag.get_task("publish").upstream_task_ids == {"validate"}
     for task_id in ("dbt_build", "validate", "publish"):

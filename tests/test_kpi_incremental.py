@@ -8,6 +8,7 @@ out of it (its row must disappear, not stay with stale counts)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -135,8 +136,10 @@ def test_the_nightly_build_selects_only_what_changed(nightly):
     _, _, _, (first, quiet, corrected, reference_reloaded) = nightly
     models = lambda nodes: {n.split(".")[-1] for n in nodes if n.startswith("model.")}  # noqa: E731
     assert {"stg_sipas__answers", "mart_papi_province_year", "fct_dossier"} <= models(first)
-    # no new data: only what has no freshness to compare (the daily counts) is rebuilt
-    assert models(quiet) == {"stg_oss__daily_counts", "int_quality__unit_day_counts"}
+    # no new data: only what has no freshness to compare (the daily counts) is rebuilt, and
+    # the data-quality views (computed as of the day they are read) with their tests
+    quality = {p.stem for p in (load_settings().dbt_project_dir / "models" / "quality").glob("qa_*.sql")}
+    assert models(quiet) == {"stg_oss__daily_counts", "int_quality__unit_day_counts", *quality}
     # new dossier versions: the dossier path, its KPIs, rankings and the indicators built on them
     assert {"stg_oss__dossier_versions", "fct_dossier", "fct_dossier_kpi_flows", "mart_dossier_kpis",
             "mart_service_index_766", "mart_unit_rankings"} <= models(corrected)
@@ -230,3 +233,8 @@ def test_reference_reloads_and_project_changes_are_detected(tmp_path):
     model = copy.dbt_project_dir / "models" / "marts" / "scoring" / "mart_papi_province_year.sql"
     model.write_text(model.read_text() + "\n-- a change\n")
     assert project_fingerprint(copy) != first
+    # The environment the SQL reads (the reconciliation window) is part of it too.
+    changed = project_fingerprint(copy)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CCHC_OSS_RECONCILE_DAYS", os.environ.get("CCHC_OSS_RECONCILE_DAYS", "") + "1")
+        assert project_fingerprint(copy) != changed

@@ -242,8 +242,8 @@ def test_a_source_that_stays_down_fails_the_run_publishes_nothing_and_alerts_onc
     assert state == "failed"
     assert tasks["extract_oss"] == ("failed", 2)
     assert all(tasks[f"extract_{s}"][0] == "success" for s in SOURCES if s != "oss")  # the others still load
-    assert {t: tasks[t][0] for t in ("reconcile", "dbt_build", "validate", "publish")} == {
-        t: "upstream_failed" for t in ("reconcile", "dbt_build", "validate", "publish")}
+    assert {t: tasks[t][0] for t in ("dbt_build", "validate", "publish")} == {
+        t: "upstream_failed" for t in ("dbt_build", "validate", "publish")}
     assert tasks["report"] == ("failed", 1)
     # The previous snapshot stays current and untouched.
     assert current_snapshot(pipeline.settings.serving_dir) == published

@@ -5,7 +5,8 @@ stale data (a critical failure stops publishing, `cchc validate` exits 4)."""
 from __future__ import annotations
 
 import shutil
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -20,10 +21,15 @@ SUITES = {"dossier_feed_completeness", "reconciliation", "yearly_completeness", 
 def test_every_suite_is_defined_with_severities_and_parameters(settings):
     suites = load_suites(settings.project_root / "expectations")
     assert {s.name for s in suites} == SUITES
-    config = {**load_config(settings.project_root / "expectations"), "as_of": date(2026, 1, 1)}
+    config = load_config(settings.project_root / "expectations")
+    models = settings.dbt_project_dir / "models" / "quality"
+    datasets = {dataset.model for suite in suites for dataset in suite.datasets}
+    # Every dataset is a dbt model of models/quality, and every model there is a dataset.
+    assert datasets == {p.stem for p in models.glob("qa_*.sql")}
+    assert not (settings.project_root / "expectations" / "datasets").exists()
     for suite in suites:
         for dataset in suite.datasets:
-            dataset.parameters(config)  # every $parameter of the query is configured
+            assert dataset.relation == f"quality.{dataset.model}"
             for spec in dataset.expectations:
                 assert spec.severity in SEVERITIES and spec.title_vi
                 for value in spec.kwargs.values():
@@ -69,7 +75,8 @@ def test_every_suite_passes_on_clean_demo_data(settings, clean_warehouse, tmp_pa
         suites = {r[0] for r in con.execute("SELECT DISTINCT suite FROM quality.validation_results "
                                             "WHERE run_id = 'clean' AND success").fetchall()}
         assert suites == SUITES
-        assert con.execute("SELECT count(*) FROM quality.unit_data_gaps").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM quality.validation_results WHERE run_id = 'clean' "
+                           "AND NOT success").fetchone()[0] == 0
         checked = con.execute("SELECT sum(checked_rows) FROM quality.validation_results WHERE run_id = 'clean' "
                               "AND expectation = 'received_counts_match' AND unit_key IS NULL").fetchone()[0]
         assert checked > 1000  # the reconciliation really compared unit-days
@@ -94,3 +101,63 @@ def test_stale_data_is_critical_and_stops_publishing(clean_warehouse, tmp_path):
         after = con.execute("SELECT count(*) FROM quality.validation_results WHERE run_id <> 'stale'").fetchone()[0]
     assert ("data_not_older_than_a_day", "critical", "oss_daily_counts") in rows
     assert after == before
+
+
+@pytest.mark.slow
+def test_a_reconciliation_gap_is_named_by_unit_and_day(clean_warehouse, tmp_path):
+    """The one reconciliation (dbt model qa_unit_day_reconciliation, suite reconciliation):
+    a day whose source count differs from the extracted dossiers is a warning naming the
+    unit and the day."""
+    from dataclasses import replace
+
+    from cchc.settings import load_settings
+
+    warehouse = tmp_path / "gap.duckdb"
+    shutil.copy(clean_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        unit, day, source = con.execute(
+            "SELECT unit_key, count_date, source_received FROM intermediate.int_quality__unit_day_counts "
+            "WHERE source_received > 0 ORDER BY count_date DESC, unit_key LIMIT 1").fetchone()
+        con.execute("UPDATE intermediate.int_quality__unit_day_counts SET source_received = source_received + 2 "
+                    "WHERE unit_key = ? AND count_date = ?", [unit, day])
+    local = replace(load_settings(), data_dir=tmp_path)
+    report = run_validations(local, warehouse, run_id="gap", as_of=day + timedelta(days=1), suites=("reconciliation",))
+    assert report.ok_to_publish  # a warning: the next nights' overlap window usually picks them up
+    [check] = report.warnings
+    assert check.expectation == "received_counts_match" and check.units == [unit]
+    assert f"ngày {day:%d/%m/%Y}: hệ thống {source + 2}, trích xuất {source}" in check.message_vi
+
+
+@pytest.mark.slow
+def test_dbt_stores_every_test_result_and_reads_the_reconciliation_window_from_the_environment(
+        clean_warehouse, tmp_path):
+    """on-run-end keeps each test's result in quality.dbt_test_results (a failing test with
+    its failures, in local time), and CCHC_OSS_RECONCILE_DAYS sets the reconciliation window."""
+    from cchc.settings import load_settings
+    from cchc.transform import run_dbt
+
+    warehouse = tmp_path / "tests.duckdb"
+    shutil.copy(clean_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        kinds = dict(con.execute("SELECT test_type, count(*) FROM quality.dbt_test_results GROUP BY ALL").fetchall())
+        # A duplicated unit-day breaks the model's primary key.
+        con.execute("INSERT INTO intermediate.int_quality__unit_day_counts "
+                    "SELECT * FROM intermediate.int_quality__unit_day_counts LIMIT 1")
+    assert kinds.keys() == {"generic", "singular", "unit"}  # the fixture's full build stored them all
+    settings = load_settings()
+    window = run_dbt(settings, ["run", "--select", "qa_unit_day_reconciliation"], warehouse=warehouse,
+                     target_dir=tmp_path / "dbt", extra_env={"CCHC_OSS_RECONCILE_DAYS": "7"})
+    assert window.ok, window.stdout[-2000:]
+    result = run_dbt(settings, ["test", "--select", "int_quality__unit_day_counts,test_type:data"],
+                     warehouse=warehouse, target_dir=tmp_path / "dbt")
+    assert result.returncode != 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(invocation, started, status, failures, model)] = con.execute(
+            "SELECT invocation_id, run_started_at, status, failures, model_name FROM quality.dbt_test_results "
+            "WHERE test_name LIKE 'unique_combination_of_columns_int_quality__unit_day_counts%' "
+            "ORDER BY run_started_at DESC LIMIT 1").fetchall()
+        first_day = con.execute("SELECT min(count_date) FROM quality.qa_unit_day_reconciliation").fetchone()[0]
+    assert (status, failures, model) == ("fail", 1, "int_quality__unit_day_counts")
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    assert timedelta(0) <= now - started < timedelta(minutes=10)  # local time, not UTC
+    assert invocation and first_day >= now.date() - timedelta(days=7)  # the window: the last 7 days, not 35

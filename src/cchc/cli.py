@@ -119,7 +119,8 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from .quality import run_validations
 
     report = run_validations(settings, Path(args.warehouse) if args.warehouse else None, run_id=args.run_id,
-                             as_of=date.fromisoformat(args.as_of) if args.as_of else None)
+                             as_of=date.fromisoformat(args.as_of) if args.as_of else None,
+                             suites=tuple(args.suite) if args.suite else None)
     print(report.alert_text_vi())
     print(f"{report.results_written} results appended to quality.validation_results; Data Docs: {report.data_docs_path}")
     return 0 if report.ok_to_publish else EXIT_CRITICAL
@@ -210,17 +211,6 @@ def _cmd_airflow(args: argparse.Namespace, settings: Settings) -> int:
           "Ctrl+C to stop")
     services.serve_until_interrupted()
     return 0
-
-
-def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
-    from .extract.oss import OssSettings
-    from .orchestration.reconcile import reconcile_counts
-
-    report = reconcile_counts(Path(args.warehouse) if args.warehouse else settings.warehouse_path,
-                              date.fromisoformat(args.date) if args.date else datetime.now(ZoneInfo(TIME_ZONE)).date(),
-                              args.days or OssSettings.from_env().reconcile_days)
-    print(report.text_vi())
-    return 0 if report.ok else 5
 
 
 def _cmd_exposures(args: argparse.Namespace, settings: Settings) -> int:
@@ -358,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--warehouse", help="build DuckDB file (default: $CCHC_WAREHOUSE)")
     validate.add_argument("--run-id", default="manual", help="run id recorded with the results")
     validate.add_argument("--as-of", help="validation day YYYY-MM-DD (default: today, Asia/Ho_Chi_Minh)")
+    validate.add_argument("--suite", action="append",
+                          help="run only this suite (repeatable), e.g. reconciliation: extracted dossiers per unit "
+                               "and day against the source's daily counts")
     validate.set_defaults(handler=_cmd_validate)
 
     docs = commands.add_parser("docs", help="the data dictionary (dbt docs)").add_subparsers(
@@ -398,13 +391,6 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--date", default=datetime.now(ZoneInfo(TIME_ZONE)).replace(microsecond=0).isoformat(),
                              help="logical date, ISO 8601 (default: now)")
         sub.set_defaults(handler=_cmd_airflow)
-
-    reconcile = commands.add_parser(
-        "reconcile", help="extracted dossiers per unit and day against the source's daily counts; exit 5 on a mismatch")
-    reconcile.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
-    reconcile.add_argument("--date", help="the run's day, YYYY-MM-DD (default today): checks the days before it")
-    reconcile.add_argument("--days", type=int, help="window (default $CCHC_OSS_RECONCILE_DAYS, 35)")
-    reconcile.set_defaults(handler=_cmd_reconcile)
 
     bench = commands.add_parser("bench", help="benchmark a named scale (bench/README.md)")
     bench.add_argument("scale", nargs="+", choices=["ci", "province", "national"])

@@ -102,7 +102,7 @@ def _start_airflow(settings: Settings) -> AirflowServices:
 
 
 def _first_nightly_run(settings: Settings, airflow: AirflowServices) -> str:
-    """Log in, run the nightly DAG once (extract, reconcile, dbt build, validate, publish)
+    """Log in, run the nightly DAG once (extract, dbt build, validate, publish)
     and wait for it; returns the run's state."""
     password_hint = ("$CCHC_AIRFLOW_PASSWORD" if os.environ.get("CCHC_AIRFLOW_PASSWORD")
                      else f"demo default '{DEFAULT_PASSWORD}', set CCHC_AIRFLOW_PASSWORD to change it")
@@ -111,7 +111,7 @@ def _first_nightly_run(settings: Settings, airflow: AirflowServices) -> str:
     token = airflow.token()
     run_id = airflow.trigger(token)
     print(f"Nightly pipeline {DAG_ID}: run {run_id} triggered; waiting for it "
-          "(extract, reconcile, dbt build, validate, publish) ...", flush=True)
+          "(extract, dbt build, validate, publish) ...", flush=True)
     state = airflow.wait(token, run_id)
     print(f"Nightly pipeline {DAG_ID}: run {run_id} {state.upper()} "
           f"({run_url(airflow.url, DAG_ID, run_id)})")

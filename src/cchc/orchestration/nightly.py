@@ -1,6 +1,8 @@
 """The nightly pipeline's steps, as plain functions (the DAG's tasks call them; the tests
-call them directly): extract one source, reconcile, dbt build, validate, publish, and the
-run report that decides on the one alert of a run.
+call them directly): extract one source, dbt build, validate, publish, and the run report
+that decides on the one alert of a run. The extraction's reconciliation with the source's
+daily counts is the validation's `reconciliation` suite (dbt model
+qa_unit_day_reconciliation): one definition, checked after dbt build.
 
 Every step that writes the build warehouse (or reads it: DuckDB allows one writer *or*
 many readers, never both) runs in the Airflow pool ``WRITER_POOL`` of one slot, so the
@@ -25,7 +27,6 @@ WRITER_POOL = "cchc_warehouse_writer"
 # Task ids, in pipeline order, with the Vietnamese name the alerts use.
 STEP_NAMES_VI = {
     **{f"extract_{s}": f"Trích xuất nguồn {s}" for s in SOURCES},
-    "reconcile": "Đối soát số hồ sơ",
     "dbt_build": "Biến đổi dữ liệu (dbt build)",
     "validate": "Kiểm tra chất lượng dữ liệu",
     "publish": "Công bố kho phục vụ",
@@ -83,20 +84,6 @@ def extract_source(settings: Settings, source: str, today: date) -> StepResult:
             f"Nguồn {source}: {summary.files_rejected} tệp bị từ chối{held}, {summary.rows_quarantined:,} dòng bị "
             "cách ly (xem raw_meta.file_registry và raw_meta.quarantine)"
             + "".join(f"\n  - {m}" for m in summary.messages[:10]))
-    return result
-
-
-def reconcile(settings: Settings, today: date) -> StepResult:
-    """Extracted dossiers per unit and day against the source's daily counts (a warning
-    when they differ; see cchc.orchestration.reconcile for why)."""
-    from ..extract.oss import OssSettings
-    from .reconcile import reconcile_counts
-
-    report = reconcile_counts(settings.warehouse_path, today, OssSettings.from_env().reconcile_days)
-    result = StepResult(lines=[report.text_vi()])
-    if not report.ok:
-        result.warnings.append(report.text_vi())
-        result.units = [report.unit_label(u) for u in report.units]
     return result
 
 

@@ -54,11 +54,6 @@ def extract(context: dict, source: str) -> nightly.StepResult:
 
 
 @_recording_errors
-def reconcile(context: dict) -> nightly.StepResult:
-    return nightly.reconcile(load_settings(), _run_day(context))
-
-
-@_recording_errors
 def dbt_build(context: dict) -> nightly.StepResult:
     return nightly.build(load_settings())
 

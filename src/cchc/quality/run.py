@@ -3,8 +3,10 @@ through DuckDB from the build warehouse, keep every result in
 `quality.validation_results`, rebuild Data Docs, and say whether publishing may go on.
 
 Why DataFrames: GX over SQLAlchemy on DuckDB fails upstream (IndexError in
-resolve_metric_bundle, great-expectations issue #11579), and the dataset queries
-aggregate per unit × day / year in DuckDB, so no dossier row is ever loaded into Python.
+resolve_metric_bundle, great-expectations issue #11579), and the datasets (dbt views
+`quality.qa_<dataset>`) aggregate per unit × day / year in DuckDB, so no dossier row is
+ever loaded into Python. The views compute as of the DuckDB variable `cchc_as_of` (dbt
+macro as_of_date), which this module sets to the validation day.
 """
 
 from __future__ import annotations
@@ -48,11 +50,11 @@ def run_validations(settings: Settings, warehouse: Path | None = None, run_id: s
     as_of = as_of or now.date()
     config = load_config(expectations_dir)
     specs = load_suites(expectations_dir, suites)
-    values = {**config, "as_of": as_of}
 
     con = duckdb.connect(str(warehouse))
     try:
-        datasets = [_read(con, suite, spec, values) for suite in specs for spec in suite.datasets]
+        con.execute("SET VARIABLE cchc_as_of = ?", [as_of])
+        datasets = [_read(con, suite, spec) for suite in specs for spec in suite.datasets]
         docs_dir = settings.quality_dir / "data_docs"
         rows, failures = _validate(datasets, config, run_id, now, docs_dir)
         written = write_results(con, rows, run_id=run_id, validated_at=now, as_of=as_of)
@@ -64,11 +66,11 @@ def run_validations(settings: Settings, warehouse: Path | None = None, run_id: s
     return report
 
 
-def _read(con: duckdb.DuckDBPyConnection, suite: SuiteSpec, spec: DatasetSpec, values: dict) -> _Dataset:
+def _read(con: duckdb.DuckDBPyConnection, suite: SuiteSpec, spec: DatasetSpec) -> _Dataset:
     try:
-        return _Dataset(suite, spec, con.execute(spec.sql, spec.parameters(values)).df())
+        return _Dataset(suite, spec, con.execute(f"SELECT * FROM {spec.relation}").df())
     except duckdb.CatalogException as error:
-        # e.g. dbt has not built the quality aggregates: reported, never skipped silently.
+        # e.g. dbt has not built the dataset's model: reported, never skipped silently.
         return _Dataset(suite, spec, None, f"{error}".splitlines()[0])
 
 

@@ -1,10 +1,10 @@
-"""The suites as reviewed in expectations/: thresholds (config.yml), dataset queries
-(datasets/<name>.sql, DuckDB, named parameters) and suites (suites/<suite>.yml: per
-dataset, GX expectations with their severity and Vietnamese wording in `meta`)."""
+"""The suites as reviewed in expectations/: thresholds (config.yml) and suites
+(suites/<suite>.yml: per dataset, GX expectations with their severity and Vietnamese
+wording in `meta`). A dataset is the dbt model `quality.qa_<dataset>`
+(dbt_project/models/quality): every business rule lives in dbt, the suites only judge."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,21 +35,24 @@ class ExpectationSpec:
         return self.meta["title_vi"]
 
 
+DATASET_SCHEMA = "quality"
+DATASET_PREFIX = "qa_"
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     name: str
-    sql: str
     unit_columns: tuple[str, ...]
     expectations: tuple[ExpectationSpec, ...]
 
-    def parameters(self, values: dict) -> dict:
-        """The named parameters ($name) this query uses, from `values`."""
-        names = set(re.findall(r"\$([A-Za-z_]\w*)", self.sql))
-        missing = names - set(values)
-        if missing:
-            raise SuiteDefinitionError(f"dataset {self.name}: no value for parameter(s) {sorted(missing)} "
-                                       "(add them to expectations/config.yml)")
-        return {name: values[name] for name in names}
+    @property
+    def model(self) -> str:
+        """The dbt model computing the dataset (dbt_project/models/quality/<model>.sql)."""
+        return DATASET_PREFIX + self.name
+
+    @property
+    def relation(self) -> str:
+        return f"{DATASET_SCHEMA}.{self.model}"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def load_config(expectations_dir: Path) -> dict:
 def load_suites(expectations_dir: Path, only: tuple[str, ...] | None = None) -> list[SuiteSpec]:
     suites = []
     for path in sorted((expectations_dir / "suites").glob("*.yml")):
-        suite = _parse_suite(path, expectations_dir / "datasets")
+        suite = _parse_suite(path)
         if only is None or suite.name in only:
             suites.append(suite)
     if only is not None and {s.name for s in suites} != set(only):
@@ -74,15 +77,12 @@ def load_suites(expectations_dir: Path, only: tuple[str, ...] | None = None) -> 
     return suites
 
 
-def _parse_suite(path: Path, datasets_dir: Path) -> SuiteSpec:
+def _parse_suite(path: Path) -> SuiteSpec:
     body = yaml.safe_load(path.read_text(encoding="utf-8"))
     try:
         name = body["suite"]
         datasets = []
         for dataset, spec in body["datasets"].items():
-            sql_path = datasets_dir / f"{dataset}.sql"
-            if not sql_path.exists():
-                raise SuiteDefinitionError(f"{path}: dataset '{dataset}' has no query {sql_path}")
             expectations = []
             for entry in spec["expectations"]:
                 meta = dict(entry["meta"])
@@ -93,8 +93,7 @@ def _parse_suite(path: Path, datasets_dir: Path) -> SuiteSpec:
                     raise SuiteDefinitionError(f"{path}: expectation '{entry['name']}' needs meta.title_vi")
                 expectations.append(ExpectationSpec(name, dataset, entry["name"], entry["type"],
                                                     dict(entry["kwargs"]), meta))
-            datasets.append(DatasetSpec(dataset, sql_path.read_text(encoding="utf-8"),
-                                        tuple(spec["unit_columns"]), tuple(expectations)))
+            datasets.append(DatasetSpec(dataset, tuple(spec["unit_columns"]), tuple(expectations)))
     except KeyError as missing:
         raise SuiteDefinitionError(f"{path}: missing key {missing}") from None
     return SuiteSpec(name, body.get("title_vi", name), tuple(datasets))

@@ -1,12 +1,13 @@
--- Per surveyed unit × SIPAS year: responses loaded. Surveyed units: the units in
--- existence on 31/12 of the year in the peer groups the year's export covers.
+{#- Per surveyed unit × SIPAS year: responses loaded. Surveyed units: the units in
+    existence on 31/12 of the year in the peer groups the year's export covers. -#}
+
 with responses as (
 
     select
         responses.province_code, responses.survey_year, responses.unit_key, units.peer_group,
         count(distinct responses.response_id) as responses
-    from staging.stg_sipas__responses as responses
-    left join marts.dim_unit as units on responses.unit_key = units.unit_key
+    from {{ ref('stg_sipas__responses') }} as responses
+    left join {{ ref('dim_unit') }} as units on responses.unit_key = units.unit_key
     group by all
 
 ),
@@ -23,7 +24,7 @@ select
     surveys.survey_year,
     coalesce(responses.responses, 0) as responses
 from surveys
-inner join intermediate.int_quality__unit_years as units
+inner join {{ ref('int_quality__unit_years') }} as units
     on units.province_code = surveys.province_code
     and units.peer_group = surveys.peer_group
     and units.calendar_year = surveys.survey_year

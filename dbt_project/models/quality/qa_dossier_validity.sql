@@ -1,5 +1,6 @@
--- Per unit: dossiers breaking the validity rules (one aggregate scan of fct_dossier;
--- no dossier rows leave the database).
+{#- Per unit: dossiers breaking the validity rules (one aggregate scan of fct_dossier;
+    no dossier rows leave the database). -#}
+
 select
     dossiers.unit_key,
     units.unit_name,
@@ -12,7 +13,7 @@ select
     count(*) filter (where units.unit_key is null
                      or dossiers.received_date < coalesce(units.valid_from, date '0001-01-01')
                      or dossiers.received_date > coalesce(units.valid_to, date '9999-12-31')) as unit_code_not_valid
-from marts.fct_dossier as dossiers
-left join marts.dim_unit as units on dossiers.unit_key = units.unit_key
+from {{ ref('fct_dossier') }} as dossiers
+left join {{ ref('dim_unit') }} as units on dossiers.unit_key = units.unit_key
 group by all
 order by dossiers.unit_key

@@ -1,12 +1,14 @@
--- One row per problem the file loader quarantined (raw_meta.quarantine through its
--- staging model; the loader writes no personal value), classified, with the unit whose
--- row it was: its code when that code is valid, else the unit the row names (the code
--- itself is the problem).
+{#- One row per problem the file loader quarantined (raw_meta.quarantine through its
+    staging model; the loader writes no personal value), classified, with the unit whose
+    row it was: its code when that code is valid, else the unit the row names (the code
+    itself is the problem). -#}
+
 with problems as (
 
     select
         source,
         source_file,
+        source_sheet,
         source_row,
         field_label,
         raw_value,
@@ -20,7 +22,7 @@ with problems as (
         end as problem_kind,
         coalesce(unit_key, raw_record ->> 'Mã đơn vị', raw_record ->> 'Mã chủ đầu tư') as row_unit_code,
         lower(regexp_replace(coalesce(raw_record ->> 'Tên đơn vị', raw_record ->> 'Chủ đầu tư'), '^UBND ', '')) as row_unit_name
-    from staging.stg_raw_meta__quarantine
+    from {{ ref('stg_raw_meta__quarantine') }}
 
 ),
 
@@ -29,7 +31,7 @@ named as (
     select
         problems.*,
         (select arg_max(units.unit_key, coalesce(units.valid_to, date '9999-12-31'))
-         from marts.dim_unit as units
+         from {{ ref('dim_unit') }} as units
          where lower(units.unit_name) = problems.row_unit_name) as unit_key_by_name
     from problems
 
@@ -41,14 +43,15 @@ select
     coalesce(units.unit_name, named.row_unit_code) as unit_name,
     named.source,
     named.source_file,
+    named.source_sheet,
     named.source_row,
     named.field_label,
     named.raw_value,
     named.reason,
     named.problem_kind
 from named
-left join marts.dim_unit as by_code on named.row_unit_code = by_code.unit_key
-left join marts.dim_unit as units
+left join {{ ref('dim_unit') }} as by_code on named.row_unit_code = by_code.unit_key
+left join {{ ref('dim_unit') }} as units
     on units.unit_key = coalesce(case when named.problem_kind <> 'unknown_unit_code' then by_code.unit_key end,
                                  named.unit_key_by_name)
 order by named.source_file, named.source_row

@@ -1,18 +1,19 @@
--- Per source × unit code: rows whose unit code is not in the unit dimension, or not
--- valid on the date the row is about.
+{#- Per source × unit code: rows whose unit code is not in the unit dimension, or not
+    valid on the date the row is about. -#}
+
 with codes as (
 
     -- A day with dossiers finished but none received checks the code exists only: a unit
     -- abolished in the reorganisation still finishes the dossiers it received before.
     select 'oss' as source, unit_key, case when dossiers_received > 0 then count_date end as as_on
-    from staging.stg_oss__daily_counts
+    from {{ ref('stg_oss__daily_counts') }}
     union all
     select 'treasury', investor_unit_key, last_day(make_date(report_year, report_month, 1))
-    from staging.stg_treasury__disbursements
+    from {{ ref('stg_treasury__disbursements') }}
     union all
-    select 'sipas', unit_key, survey_date from staging.stg_sipas__responses
+    select 'sipas', unit_key, survey_date from {{ ref('stg_sipas__responses') }}
     union all
-    select 'par', unit_key, make_date(score_year, 12, 31) from staging.stg_par__scores
+    select 'par', unit_key, make_date(score_year, 12, 31) from {{ ref('stg_par__scores') }}
 
 )
 
@@ -25,6 +26,6 @@ select
                      or codes.as_on < coalesce(units.valid_from, date '0001-01-01')
                      or codes.as_on > coalesce(units.valid_to, date '9999-12-31')) as rows_with_invalid_code
 from codes
-left join marts.dim_unit as units on codes.unit_key = units.unit_key
+left join {{ ref('dim_unit') }} as units on codes.unit_key = units.unit_key
 group by all
 order by codes.source, codes.unit_key

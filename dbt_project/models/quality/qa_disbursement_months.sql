@@ -1,11 +1,12 @@
--- Per public-investment project × year: the months whose treasury report is due by
--- as_of (from the province's first report month of the year) against the months the
--- project appears in. The unit named is the project's investor just before the gap.
--- (`reports` is materialised: the staging view would otherwise be expanded at each use.)
+{#- Per public-investment project × year: the months whose treasury report is due by
+    as_of (from the province's first report month of the year) against the months the
+    project appears in. The unit named is the project's investor just before the gap.
+    (`reports` is materialised: the staging view would otherwise be expanded at each use.) -#}
+
 with reports as materialized (
 
     select province_code, project_code, report_year, report_month, investor_unit_key
-    from staging.stg_treasury__disbursements
+    from {{ ref('stg_treasury__disbursements') }}
 
 ),
 
@@ -25,7 +26,7 @@ expected as (
     inner join (select cast(range as integer) as month_no from range(1, 13)) as months
         on months.month_no >= first_months.first_month
     where last_day(make_date(project_years.report_year, months.month_no, 1))
-          + $disbursement_report_grace_days < $as_of
+          + {{ var('quality_disbursement_report_grace_days') }} < {{ as_of_date() }}
 
 ),
 
@@ -74,5 +75,5 @@ select
     gaps.months_expected - gaps.months_reported as missing_month_count,
     gaps.missing_months
 from gaps
-left join marts.dim_unit as units on gaps.unit_key = units.unit_key
+left join {{ ref('dim_unit') }} as units on gaps.unit_key = units.unit_key
 order by gaps.report_year, gaps.project_code

@@ -1,16 +1,17 @@
--- Per unit: the lowest and highest percentage it shows in the dossier KPI, PAR INDEX and
--- SIPAS marts (every one must lie within 0-100).
+{#- Per unit: the lowest and highest percentage it shows in the dossier KPI, PAR INDEX and
+    SIPAS marts (every one must lie within 0-100). -#}
+
 with rates as (
 
     select unit_key, rate
-    from marts.mart_dossier_kpis_unit
+    from {{ ref('mart_dossier_kpis_unit') }}
     cross join lateral (values (on_time_rate_a), (on_time_rate_b), (online_share),
                                (input_digitisation_rate), (reuse_rate), (output_digitisation_rate),
                                (online_payment_rate)) as r(rate)
     union all
-    select unit_key, index_pct from marts.mart_par_index
+    select unit_key, index_pct from {{ ref('mart_par_index') }}
     union all
-    select unit_key, sipas_pct from marts.mart_sipas_index
+    select unit_key, sipas_pct from {{ ref('mart_sipas_index') }}
 
 )
 
@@ -20,7 +21,7 @@ select
     min(rates.rate) as lowest_pct,
     max(rates.rate) as highest_pct
 from rates
-left join marts.dim_unit as units on rates.unit_key = units.unit_key
+left join {{ ref('dim_unit') }} as units on rates.unit_key = units.unit_key
 where rates.rate is not null
 group by rates.unit_key
 order by rates.unit_key

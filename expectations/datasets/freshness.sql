@@ -1,8 +1,0 @@
--- The newest day of one-stop-shop data, per table, and its lag behind as_of in days.
-select 'oss_daily_counts' as feed, max(count_date) as latest_date,
-       $as_of - max(count_date) as lag_days
-from staging.stg_oss__daily_counts
-union all
-select 'oss_dossiers', max(cast(received_at as date)), $as_of - max(cast(received_at as date))
-from staging.stg_oss__dossiers
-where received_at < $as_of + 1
