@@ -6,7 +6,6 @@ import unicodedata
 from datetime import date
 
 import pytest
-
 from conftest import scalar
 
 DEMO_PROVINCE = "42"  # Hà Tĩnh

@@ -6,9 +6,9 @@ import logging
 import unicodedata
 
 import pytest
+from conftest import free_port
 
 from cchc.alerts import AlertConfig, AlertError, send_alert
-from conftest import free_port
 
 SUBJECT = "[CCHC] Lỗi pipeline hằng đêm ngày 16/08/2025: Trích xuất nguồn oss"
 BODY = "Bước lỗi: Trích xuất nguồn oss (extract_oss)\nĐơn vị liên quan: Phường Thành Sen (2025:18073)"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import run_cchc
 from openpyxl import load_workbook
 
 from cchc.settings import load_settings
 from cchc.transform import run_dbt
-from conftest import run_cchc
 
 pytestmark = pytest.mark.slow
 

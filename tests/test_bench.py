@@ -12,14 +12,12 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 import pytest
+from test_kpi_incremental import KPI_TABLES, assert_same_rows, full_rebuild_beside
 
 from cchc.bench.generate import RAW_COLUMNS, GenerationSpec, generate
 from cchc.bench.harness import run_scale
 from cchc.bench.pandas_path import dossier_kpis_pandas
-
-from test_kpi_incremental import KPI_TABLES, assert_same_rows, full_rebuild_beside
 
 KEYS = ["unit_key", "field_code", "period_type", "period_start"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import scalar
 
 # First day of the Lunar New Year (mùng 1 Tết), from the published lunar calendar.

@@ -7,11 +7,10 @@ import shutil
 
 import pytest
 import requests
+from conftest import free_port
 
 from cchc.dbt_docs import DocsServer, generate_docs
 from cchc.settings import load_settings
-
-from conftest import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,6 @@ import re
 
 import duckdb
 import pytest
-
 from conftest import run_cchc
 
 pytestmark = pytest.mark.slow

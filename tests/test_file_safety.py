@@ -22,10 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from conftest import ROOT, run_cchc
 from openpyxl import load_workbook
+from test_file_extract import query, reference_db, simulate_drops, warehouse  # noqa: F401 - fixtures
 
-from cchc.extract.files import default_limits, load_file_drops, open_warehouse
-from cchc.extract.files import actions
+from cchc.extract.files import actions, default_limits, load_file_drops, open_warehouse
 from cchc.extract.files.cells import to_scale
 from cchc.extract.files.limits import LIMITS_FILE, Limits
 from cchc.extract.files.par import SHEETS, expected_sheets
@@ -41,9 +42,6 @@ from cchc.simulator.config import preset
 from cchc.simulator.files import par as par_source
 from cchc.simulator.files import sipas as sipas_source
 from cchc.simulator.files import treasury as treasury_source
-
-from conftest import ROOT, run_cchc
-from test_file_extract import query, reference_db, simulate_drops, warehouse  # noqa: F401 - fixtures
 
 # Two PAR years (2024 with districts, 2025 without), two SIPAS years, 14 treasury months.
 CONFIG = preset("demo", start=date(2024, 11, 1), end=date(2025, 12, 31))
@@ -367,7 +365,7 @@ def test_every_staging_not_null_is_enforced_by_the_loader(context, warehouse, dr
     assert "'Giải ngân / Lũy kế từ đầu năm' is empty" in reasons[0]
     [(_, field, _, reason, _, unit)] = held_rows(warehouse, par)
     assert field == "Điểm thẩm định" and reason.startswith("'Điểm thẩm định' is empty") and unit.startswith("2025:")
-    for model, (table, columns) in NOT_NULL.items():
+    for table, columns in NOT_NULL.values():
         for raw in {c for c in columns.values() if c}:
             assert query(warehouse, f"SELECT count(*) FROM raw_files.{table} WHERE {raw} IS NULL")[0][0] == 0, raw
 

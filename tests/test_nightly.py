@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import requests
+from conftest import free_port
 
 from cchc.orchestration.nightly import SOURCES
 from cchc.orchestration.runtime import dags_test, init_airflow
@@ -38,7 +39,6 @@ from cchc.settings import Settings
 from cchc.simulator.config import preset
 from cchc.simulator.run import simulate
 from cchc.sources.oss.process import OssServer
-from conftest import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ run's single alert, the run's day. (The extraction's reconciliation is the valid
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ TODAY = date(2025, 8, 16)
 
 def test_run_day_is_the_local_day_of_the_logical_date():
     # 01:00 in Hà Nội is 18:00 UTC the day before.
-    assert nightly.run_day(datetime(2025, 8, 15, 18, 0, tzinfo=timezone.utc)) == date(2025, 8, 16)
+    assert nightly.run_day(datetime(2025, 8, 15, 18, 0, tzinfo=UTC)) == date(2025, 8, 16)
 
 
 STATES_OK = {t: "success" for t in nightly.STEP_NAMES_VI}

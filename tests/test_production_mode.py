@@ -4,9 +4,9 @@ secret, and says which variable, never its value. Superset's side is in test_sup
 from __future__ import annotations
 
 import pytest
+from conftest import run_cchc
 
 from cchc.credentials import SECRETS, InsecureConfigurationError, require_production_secrets, secret
-from conftest import run_cchc
 
 STRONG = {name: f"a-long-enough-{name.lower()}-value-0123456789" for name in SECRETS}
 

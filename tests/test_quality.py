@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from conftest import run_cchc
 
 from cchc.quality import CheckFailure, ValidationReport, run_validations
 from cchc.quality.suites import SEVERITIES, SuiteDefinitionError, load_config, load_suites
-from conftest import run_cchc
 
 SUITES = {"dossier_feed_completeness", "reconciliation", "yearly_completeness", "validity", "freshness_volume"}
 
@@ -108,8 +108,6 @@ def test_a_reconciliation_gap_is_named_by_unit_and_day(clean_warehouse, tmp_path
     """The one reconciliation (dbt model qa_unit_day_reconciliation, suite reconciliation):
     a day whose source count differs from the extracted dossiers is a warning naming the
     unit and the day."""
-    from dataclasses import replace
-
     from cchc.settings import load_settings
 
     warehouse = tmp_path / "gap.duckdb"
@@ -120,7 +118,7 @@ def test_a_reconciliation_gap_is_named_by_unit_and_day(clean_warehouse, tmp_path
             "WHERE source_received > 0 ORDER BY count_date DESC, unit_key LIMIT 1").fetchone()
         con.execute("UPDATE intermediate.int_quality__unit_day_counts SET source_received = source_received + 2 "
                     "WHERE unit_key = ? AND count_date = ?", [unit, day])
-    local = replace(load_settings(), data_dir=tmp_path)
+    local = load_settings().relocated(tmp_path)
     report = run_validations(local, warehouse, run_id="gap", as_of=day + timedelta(days=1), suites=("reconciliation",))
     assert report.ok_to_publish  # a warning: the next nights' overlap window usually picks them up
     [check] = report.warnings

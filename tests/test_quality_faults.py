@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import date
 
 import duckdb
 import pytest
+from conftest import free_port
 
 from cchc.extract.run import extract
 from cchc.quality import run_validations
@@ -23,8 +23,6 @@ from cchc.simulator.run import simulate
 from cchc.sources.oss.process import OssServer
 from cchc.transform import dbt_build
 
-from conftest import free_port
-
 pytestmark = pytest.mark.slow
 
 FAULTS = FaultConfig(duplicate_rate=0.002, silent_units=1, silent_days=20, malformed_row_rate=0.005,
@@ -34,7 +32,7 @@ FAULTS = FaultConfig(duplicate_rate=0.002, silent_units=1, silent_days=20, malfo
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory):
     data = tmp_path_factory.mktemp("quality-faulty")
-    settings = replace(load_settings(), data_dir=data, warehouse_path=data / "warehouse" / "cchc.duckdb")
+    settings = load_settings().relocated(data, warehouse_override=None)
     simulate(SimulationConfig(start=date(2025, 9, 1), end=yesterday(), faults=FAULTS),
              settings.simulation_dir, settings.reference_dir)
     load_reference(settings.warehouse_path, settings.reference_dir)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import run_cchc
 
 from cchc.reference.departments import build_department_tables
 from cchc.reference.procedures import build_procedure_tables
 from cchc.reference.tables import ReferenceDataError
-from conftest import run_cchc
 
 
 def test_committed_reference_matches_its_sources():

@@ -12,12 +12,12 @@ import duckdb
 import pytest
 import requests
 import yaml
+from conftest import ROOT
 
 from cchc.bi.bundle import CHARTS, DASHBOARDS, bundle_files, dataset_uuid, read_bundle
 from cchc.bi.client import SupersetClient
 from cchc.bi.provision import DEMO_UNIT_KEY, PUBLIC_DATASETS, QUALITY_DATASETS
 from cchc.bi.semantic import load_models, metric_expression
-from conftest import ROOT
 
 ADMIN_PASSWORD = os.environ.get("CCHC_SUPERSET_PASSWORD", "admin")
 DEMO_PASSWORD = os.environ.get("CCHC_SUPERSET_DEMO_PASSWORD", "demo-cchc")

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import ROOT
 from sqlalchemy.engine import make_url
+from test_superset import ADMIN_PASSWORD, DEMO_PASSWORD, admin  # noqa: F401 (the fixture)
 
 from cchc.bi import lockdown
 from cchc.bi.bundle import database_uri
 from cchc.bi.client import SupersetClient
 from cchc.bi.provision import DEMO_UNIT_KEY, DEMO_USERS, rls_name, unit_role_name
 from cchc.credentials import InsecureConfigurationError
-from conftest import ROOT
-from test_superset import ADMIN_PASSWORD, DEMO_PASSWORD, admin  # noqa: F401 (the fixture)
 
 SQL_LAB_USERS = ("admin", "phantich")
 LOGINS = ("admin", "lanhdao", "donvi", "phantich", "chatluong")

@@ -46,7 +46,7 @@ class AlertConfig:
     timeout: float = 30.0
 
     @classmethod
-    def from_env(cls) -> "AlertConfig":
+    def from_env(cls) -> AlertConfig:
         env = os.environ
         return cls(
             smtp_host=env.get("CCHC_ALERT_SMTP_HOST") or None,

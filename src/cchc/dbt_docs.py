@@ -44,7 +44,7 @@ class DocsServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 20) -> "DocsServer":
+    def start(self, timeout: float = 20) -> DocsServer:
         ensure_port_free(self.host, self.port, "dbt docs server", "CCHC_DOCS_PORT")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(self.port), "--bind", self.host, "--directory", str(self.directory)],

@@ -25,9 +25,9 @@ from .bi.server import SupersetServer
 from .credentials import SECRETS, require_production_secrets, secret
 from .dbt_docs import DocsServer, generate_docs
 from .extract.run import extract
+from .local_server import ensure_port_free
 from .orchestration.nightly import DAG_ID, run_url
 from .orchestration.runtime import DEFAULT_PASSWORD, AirflowServices, init_airflow
-from .local_server import ensure_port_free
 from .reference.load import load_reference
 from .settings import Settings, private_dir
 from .simulator.config import preset

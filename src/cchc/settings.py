@@ -141,7 +141,7 @@ class Settings(BaseSettings):
         """Curated inputs the reference builder reads (departments, procedure catalogue)."""
         return self.seeds_dir / "sources"
 
-    def relocated(self, data_dir: Path, **changes) -> "Settings":
+    def relocated(self, data_dir: Path, **changes) -> Settings:
         """A copy whose data (warehouse included, unless given) lives under ``data_dir``."""
         return self.model_copy(update={"data_dir_override": Path(data_dir), **changes})
 

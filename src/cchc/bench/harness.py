@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ..settings import load_settings
@@ -112,14 +112,14 @@ class Run:
         # a run at a reduced volume is kept beside the full-volume one: national-10M
         reduced = scale.dossiers != SCALES[scale.name].dossiers
         self.key = f"{scale.name}-{scale.dossiers / 1e6:g}M" if reduced else scale.name
-        self.day = datetime.now(timezone.utc).date().isoformat()
+        self.day = datetime.now(UTC).date().isoformat()
         resources = dict(scale.resources)
         resources.setdefault("temp_directory", str(work_dir / "duckdb_tmp"))
         self.resources = resources
         self.record = {
             "scale": scale.name, "description": scale.description,
             "parameters": {**asdict(scale), "start": scale.start.isoformat(), "end": scale.end.isoformat()},
-            "machine": machine_info(), "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine_info(), "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_average_start": list(os.getloadavg()), "duckdb_resources": resources, "steps": {},
         }
 
@@ -154,7 +154,7 @@ class Run:
             entry["result"] = json.loads(result_file.read_text())
         else:
             tail = (self.work / f"{name}.log").read_text(errors="replace")[-1500:]
-            entry["error"] = ("timed out after %ds; " % self.timeout if wall >= self.timeout else "") + tail
+            entry["error"] = (f"timed out after {self.timeout}s; " if wall >= self.timeout else "") + tail
         self.record["steps"][name] = entry
         self.save()
         print(f"[bench {self.scale.name}] {name}: {entry['wall_s']} s, {entry['peak_rss_mib']} MiB, "
@@ -167,7 +167,7 @@ class Run:
 
     def save(self) -> None:
         self.record["load_average_end"] = list(os.getloadavg())
-        self.record["finished_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.record["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
         self.results_dir.mkdir(parents=True, exist_ok=True)
         path = self.results_dir / f"{self.day}.json"
         runs = json.loads(path.read_text()) if path.exists() else {}

@@ -74,7 +74,8 @@ def _grant(role, perms) -> None:  # type: ignore[no-untyped-def]
 
 
 def ensure_admin(password: str):  # type: ignore[no-untyped-def]
-    from superset import db, security_manager as sm
+    from superset import db
+    from superset import security_manager as sm
 
     _ensure_user(sm, "admin", "Quản trị", "hệ thống", ["Admin"], password)
     db.session.commit()
@@ -84,9 +85,11 @@ def ensure_admin(password: str):  # type: ignore[no-untyped-def]
 def provision_access(units: list[str], demo_password: str | None, bundle_dir: Path) -> None:
     """Roles and RLS for ``units``; the demo users with ``demo_password``, or, when it is
     None (production), the retirement of those an earlier demo run left."""
-    from superset import db, security_manager as sm
     from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
     from superset.models.core import Database
+
+    from superset import db
+    from superset import security_manager as sm
 
     database = db.session.query(Database).filter_by(uuid=stable_uuid("database", DATABASE_NAME)).one()
     datasets = {t.table_name: t for t in db.session.query(SqlaTable).filter_by(database_id=database.id)}
@@ -132,8 +135,10 @@ def _retire_demo_access(units: list[str]) -> None:
     """Production on a metadata database an earlier demo run provisioned: its users share a
     public password. Deactivated rather than deleted (their queries and logs refer to
     them), and without roles, so reactivating one by mistake grants nothing."""
-    from superset import db, security_manager as sm
     from superset.connectors.sqla.models import RowLevelSecurityFilter
+
+    from superset import db
+    from superset import security_manager as sm
 
     for username in DEMO_USERS:
         user = sm.find_user(username=username)
@@ -177,7 +182,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from superset.app import create_app
-
     from superset.utils.core import override_user
 
     app = create_app()
@@ -185,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         # `superset db upgrade` and `superset init` in this one process: each CLI call
         # would pay Superset's start-up (15-20 s on the 2-core machine) again.
         from flask_migrate import upgrade
+
         from superset import appbuilder, security_manager
 
         upgrade()

@@ -95,7 +95,7 @@ class SupersetServer:
             raise SupersetError(f"Superset provisioning failed ({result.returncode}); see {self.log_file}:\n"
                                 + _tail(self.log_file))
 
-    def start(self, timeout: float = 300) -> "SupersetServer":
+    def start(self, timeout: float = 300) -> SupersetServer:
         self.provision()
         log.info("starting Superset on %s (log %s)", self.url, self.log_file)
         out = self.log_file.open("a", encoding="utf-8")
@@ -132,7 +132,7 @@ class SupersetServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def __enter__(self) -> "SupersetServer":
+    def __enter__(self) -> SupersetServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dlt
@@ -65,7 +66,7 @@ class OssSettings:
     max_retry_delay: float = 30.0
 
     @classmethod
-    def from_env(cls) -> "OssSettings":
+    def from_env(cls) -> OssSettings:
         env = os.environ
         default = cls()
         return cls(

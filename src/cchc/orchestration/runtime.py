@@ -142,7 +142,7 @@ class AirflowServices:
     def url(self) -> str:
         return f"http://localhost:{self.port}"
 
-    def start(self, timeout: float = 180) -> "AirflowServices":
+    def start(self, timeout: float = 180) -> AirflowServices:
         logs = self.settings.airflow_home / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         env = airflow_env(self.settings, self.port)

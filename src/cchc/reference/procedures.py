@@ -42,7 +42,7 @@ PROCEDURE_COLUMNS = [
 
 
 def procedure_code(field_code: str, level: str, name: str) -> str:
-    digest = hashlib.sha1(f"{level}|{name}".encode("utf-8")).hexdigest()[:6].upper()
+    digest = hashlib.sha1(f"{level}|{name}".encode()).hexdigest()[:6].upper()
     return f"{field_code}-{LEVEL_LETTER[level]}-{digest}"
 
 

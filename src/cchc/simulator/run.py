@@ -22,8 +22,14 @@ from ..settings import private_dir
 from ..sources.oss import store
 from .calendar import load_calendar
 from .config import SimulationConfig
-from .dossiers import (DOSSIER_COLUMNS, FEEDBACK_COLUMNS, Batch, generate_unit_year, load_department_successors,
-                       load_procedures)
+from .dossiers import (
+    DOSSIER_COLUMNS,
+    FEEDBACK_COLUMNS,
+    Batch,
+    generate_unit_year,
+    load_department_successors,
+    load_procedures,
+)
 from .faults import apply_dossier_faults, silent_windows
 from .files import generate_file_drops
 from .units import latent_quality, load_units

@@ -1,12 +1,11 @@
 {#- Dataset rpt_papi: PAPI per province and year, the province's own row marked
-    (CCHC_PROVINCE_CODE, as in the pipeline's settings) and its score and rank repeated in
+    (var province_code, from the pipeline's settings) and its score and rank repeated in
     columns of their own so the dashboards' metrics need no conditions. -#}
-{%- set province_code = env_var('CCHC_PROVINCE_CODE', '42') %}
 select
     score_year as year,
     province_name,
     region_name,
-    gso_province_code = '{{ province_code }}' as is_demo_province,
+    gso_province_code = '{{ var("province_code") }}' as is_demo_province,
     aggregate_score,
     national_rank,
     ranked_province_count,

@@ -12,9 +12,9 @@ A file whose first line (the header) is not UTF-8 is rejected.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import Callable, Iterable, Iterator
 
 from ..raw import ParsedRow, Problem
 from .parsing import HEADER_SEARCH_ROWS, Column, Header, TemplateError, locate_header

@@ -44,7 +44,7 @@ class Limits:
     source: str = LIMITS_FILE        # where they were read, for messages
 
     @classmethod
-    def load(cls, path: Path) -> "Limits":
+    def load(cls, path: Path) -> Limits:
         data = load_yaml(path)
         where = str(path)
 

@@ -22,9 +22,28 @@ from datetime import date
 
 from ..raw import ParsedFile, RawColumn, RawTable
 from .cells import fold, normalize_label, number, text
-from .parsing import (FORMULA_HINT, Checks, Column, TemplateError, add_problem, cell_of, check_unit, find_in_rows,
-                      has_number, is_blank, is_column_numbers, is_signature_line, is_total_label, locate_header,
-                      open_workbook, parse_row, require, sheet_rows, unrecognised_row, withheld_note)
+from .parsing import (
+    FORMULA_HINT,
+    Checks,
+    Column,
+    TemplateError,
+    add_problem,
+    cell_of,
+    check_unit,
+    find_in_rows,
+    has_number,
+    is_blank,
+    is_column_numbers,
+    is_signature_line,
+    is_total_label,
+    locate_header,
+    open_workbook,
+    parse_row,
+    require,
+    sheet_rows,
+    unrecognised_row,
+    withheld_note,
+)
 
 FOLDER = "par"
 PATTERN = re.compile(r"PAR_(?P<province>\d{2})_(?P<year>\d{4})\.xlsx")

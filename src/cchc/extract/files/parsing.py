@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..raw import ParsedRow, Problem
 from .cells import dmy, normalize_label, number, text, to_scale
@@ -320,7 +321,7 @@ class UnitDirectory:
         self.units = units
 
     @classmethod
-    def from_warehouse(cls, con) -> "UnitDirectory":
+    def from_warehouse(cls, con) -> UnitDirectory:
         try:
             rows = con.execute(
                 "SELECT unit_key, level, province_code, valid_from, valid_to FROM reference.admin_units "
@@ -367,7 +368,7 @@ class Checks:
     """What a parser checks rows against: unit codes, the limits file, and today (local)."""
 
     units: UnitDirectory
-    limits: "Limits"
+    limits: Limits
     today: date
 
 

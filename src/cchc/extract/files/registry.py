@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -121,7 +121,7 @@ class SourceFile:
     data: bytes | None = None
 
     @classmethod
-    def at(cls, path: Path, name: str) -> "SourceFile":
+    def at(cls, path: Path, name: str) -> SourceFile:
         digest, size = hashlib.sha256(), 0
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
@@ -130,7 +130,7 @@ class SourceFile:
         return cls(name, size, digest.hexdigest(), path)
 
     @classmethod
-    def of_bytes(cls, data: bytes, name: str) -> "SourceFile":
+    def of_bytes(cls, data: bytes, name: str) -> SourceFile:
         return cls(name, len(data), sha256_of(data), data=data)
 
     def read_bytes(self) -> bytes:

@@ -17,8 +17,17 @@ from datetime import date
 from ..raw import ParsedFile, Problem, RawColumn, RawTable
 from .cells import day_month_year, text, whole_number
 from .csvfile import csv_rows, open_csv
-from .parsing import (Checks, Column, TemplateError, add_problem, check_range, check_unit, parse_row, require,
-                      withheld_note)
+from .parsing import (
+    Checks,
+    Column,
+    TemplateError,
+    add_problem,
+    check_range,
+    check_unit,
+    parse_row,
+    require,
+    withheld_note,
+)
 
 FOLDER = "sipas"
 PATTERN = re.compile(r"SIPAS_(?P<province>\d{2})_(?P<year>\d{4})\.csv")

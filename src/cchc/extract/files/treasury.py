@@ -18,10 +18,30 @@ import re
 
 from ..raw import ParsedFile, ParsedRow, RawColumn, RawTable
 from .cells import month_end, number, text
-from .parsing import (FORMULA_HINT, Checks, Column, TemplateError, add_problem, cell_of, check_range, check_unit,
-                      find_in_rows, has_number, is_blank, is_column_numbers, is_roman, is_signature_line,
-                      is_total_label, locate_header, open_workbook, parse_row, require, sheet_rows, unrecognised_row,
-                      withheld_note)
+from .parsing import (
+    FORMULA_HINT,
+    Checks,
+    Column,
+    TemplateError,
+    add_problem,
+    cell_of,
+    check_range,
+    check_unit,
+    find_in_rows,
+    has_number,
+    is_blank,
+    is_column_numbers,
+    is_roman,
+    is_signature_line,
+    is_total_label,
+    locate_header,
+    open_workbook,
+    parse_row,
+    require,
+    sheet_rows,
+    unrecognised_row,
+    withheld_note,
+)
 
 FOLDER = "treasury"
 PATTERN = re.compile(r"KBNN_(?P<province>\d{2})_(?P<year>\d{4})_(?P<month>\d{2})\.xlsx")

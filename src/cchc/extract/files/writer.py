@@ -20,8 +20,7 @@ from typing import Any
 
 import duckdb
 
-from ..raw import (META_SCHEMA, QUARANTINE, ParsedFile, ParsedRow, RawColumn, RawTable, ident, insert_rows,
-                   literal)
+from ..raw import META_SCHEMA, QUARANTINE, ParsedFile, ParsedRow, RawColumn, RawTable, ident, insert_rows, literal
 
 SCRATCH = "cchc_load_scratch"
 BATCH_ROWS = 2000

@@ -23,8 +23,17 @@ from ...reference.sources import load_yaml
 from ...reference.tables import ReferenceDataError
 from ..units import SimUnit
 from . import FileDropContext, fault_entry, survey_years, unit_label
-from .xlsx import (ITALIC, POINTS_FORMAT, new_workbook, set_widths, workbook_bytes, write_atomic, write_cell,
-                   write_header_cell, write_title)
+from .xlsx import (
+    ITALIC,
+    POINTS_FORMAT,
+    new_workbook,
+    set_widths,
+    workbook_bytes,
+    write_atomic,
+    write_cell,
+    write_header_cell,
+    write_title,
+)
 
 SOURCE = "par"
 FOLDER = "par"

@@ -22,8 +22,21 @@ import numpy as np
 
 from ..units import DEPARTMENT_REFORM_DATE, REFORM_DATE, SimUnit
 from . import FileDropContext, fault_entry, in_text, place_name, unit_label
-from .xlsx import (AMOUNT_FORMAT, BOLD, ITALIC, PERCENT_FORMAT, new_workbook, roman, set_widths, vn_number,
-                   workbook_bytes, write_atomic, write_cell, write_header_cell, write_title)
+from .xlsx import (
+    AMOUNT_FORMAT,
+    BOLD,
+    ITALIC,
+    PERCENT_FORMAT,
+    new_workbook,
+    roman,
+    set_widths,
+    vn_number,
+    workbook_bytes,
+    write_atomic,
+    write_cell,
+    write_header_cell,
+    write_title,
+)
 
 SOURCE = "treasury"
 FOLDER = "treasury"
@@ -211,7 +224,7 @@ def plan_projects(context: FileDropContext, province: str) -> list[Project]:
             if not unit.active_on(date(start_year, 1, 1)):
                 continue
             rng = context.rng(SOURCE, "projects", unit.unit_key, start_year)
-            for i in range(int(rng.poisson(_new_projects_per_year(unit)))):
+            for _ in range(int(rng.poisson(_new_projects_per_year(unit)))):
                 kind = _investor_kind(unit)
                 pool = children.get(unit.unit_key) or communes
                 site = unit if kind == "commune" else pool[int(rng.integers(len(pool)))]
@@ -418,7 +431,7 @@ def render_report(report: Report, province_name: str, layout: Layout = Layout())
             write_header_cell(sheet, row + 1, index + offset + 1, COLUMNS[order[index + offset]].label)
         index += span
     row += 2
-    for key, col in position.items():
+    for col in position.values():
         write_cell(sheet, row, col, f"({col})").font = ITALIC
     row += 1
     sheet.freeze_panes = sheet.cell(row=row, column=1)

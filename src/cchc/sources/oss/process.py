@@ -32,7 +32,7 @@ class OssServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "OssServer":
+    def start(self, timeout: float = 60) -> OssServer:
         command = [sys.executable, "-m", "cchc.cli", "oss", "serve", "--db", str(self.db),
                    "--port", str(self.port), "--error-rate", str(self.error_rate)]
         if self.as_of:
@@ -56,7 +56,7 @@ class OssServer:
     def stop(self) -> None:
         stop_process(self.process)
 
-    def __enter__(self) -> "OssServer":
+    def __enter__(self) -> OssServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
