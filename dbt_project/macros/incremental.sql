@@ -22,6 +22,6 @@
     {%- for column in adapter.get_columns_in_relation(relation) if column.name not in excluded -%}
         {%- do names.append(adapter.quote(column.name)) -%}
     {%- endfor -%}
-    {{ names | join(', ') }}
+    {{ names | join(', ') if names else '*' }}
     {%- endif -%}
 {%- endmacro %}

@@ -3,11 +3,11 @@
 
 with rates as (
 
-    select unit_key, rate
+    select unit_key, rates.rate
     from {{ ref('mart_dossier_kpis_unit') }}
     cross join lateral (values (on_time_rate_a), (on_time_rate_b), (online_share),
                                (input_digitisation_rate), (reuse_rate), (output_digitisation_rate),
-                               (online_payment_rate)) as r(rate)
+                               (online_payment_rate)) as rates (rate)
     union all
     select unit_key, index_pct from {{ ref('mart_par_index') }}
     union all

@@ -82,7 +82,7 @@ ranked as (
         count(case when is_ranked then 1 end) over (partition by {{ peers }}) as units_ranked,
         row_number() over (
             partition by {{ peers }}
-            order by is_ranked desc, ranked_value desc, volume desc nulls last, unit_key
+            order by is_ranked desc, ranked_value desc, volume desc nulls last, unit_key asc
         ) as list_position,
         {{ previous_period_start('period_start', 'period_type') }} as previous_period_start
     from scoped

@@ -9,7 +9,8 @@ select
     cast(extract(year from k.period_start) as bigint) as year,
     k.on_time_rate / 100 as on_time_share,
     coalesce((select b.band_label from {{ ref('reporting_on_time_bands') }} as b
-              where b.lower_bound_pct <= k.on_time_rate order by b.lower_bound_pct desc limit 1),
+              where b.lower_bound_pct <= k.on_time_rate
+              order by b.lower_bound_pct desc limit 1),
              {{ label_vi('on_time_band', "'no_dossiers'") }}) as on_time_band
 from {{ ref('dim_unit') }} as u
 join {{ ref('mart_dossier_kpis_unit') }} as k using (unit_key)

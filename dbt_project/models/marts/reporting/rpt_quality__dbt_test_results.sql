@@ -9,7 +9,10 @@ with results as (
 
 latest as (
 
-    select invocation_id from results order by run_started_at desc limit 1
+    select invocation_id
+    from results
+    order by run_started_at desc
+    limit 1
 
 )
 

@@ -26,7 +26,7 @@ with source as (
 
 ),
 
-{#- Version numbers: a window over every raw version would sort the whole table with all
+{# Version numbers: a window over every raw version would sort the whole table with all
     its columns. Only the dossiers with several versions are ranked, on a narrow
     projection, and joined back on the raw key (dossier_id × updated_at, unique in raw:
     the extraction merges on it); a dossier seen once is version 1 of 1 without a sort.

@@ -23,7 +23,7 @@ latest as (
 -- Names that differ beyond type prefixes and tone placement: PAPI name key → reference name key.
 province_name_aliases as (
 
-    select papi_name_key, reference_name_key
+    select aliases.papi_name_key, aliases.reference_name_key
     from (
         values
             ('thừa thiên huế', 'huế'),
