@@ -8,7 +8,6 @@ out of it (its row must disappear, not stay with stale counts)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -233,8 +232,7 @@ def test_reference_reloads_and_project_changes_are_detected(tmp_path):
     model = copy.dbt_project_dir / "models" / "marts" / "scoring" / "mart_papi_province_year.sql"
     model.write_text(model.read_text() + "\n-- a change\n")
     assert project_fingerprint(copy) != first
-    # The environment the SQL reads (the reconciliation window) is part of it too.
+    # The settings the SQL reads (dbt vars: the reconciliation window) are part of it too.
     changed = project_fingerprint(copy)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("CCHC_OSS_RECONCILE_DAYS", os.environ.get("CCHC_OSS_RECONCILE_DAYS", "") + "1")
-        assert project_fingerprint(copy) != changed
+    wider = copy.model_copy(update={"oss_reconcile_days": copy.oss_reconcile_days + 1})
+    assert project_fingerprint(wider) != changed

@@ -28,6 +28,10 @@ from .settings import TIME_ZONE
 log = logging.getLogger(__name__)
 
 PUBLISHED_SCHEMAS = ("marts", "reporting", "quality")
+# Schemas whose views are published too, as tables of their rows: the dashboards' reporting
+# views. The quality schema's views (qa_*) are the validation's inputs, evaluated as of the
+# validation day: only its result tables are published.
+VIEWS_PUBLISHED = ("reporting",)
 SNAPSHOT_PATTERN = re.compile(r"^cchc-\d{8}T\d{6}\d*(-[\w.]+)?\.duckdb$")
 
 
@@ -84,23 +88,24 @@ def _copy_schemas(warehouse: Path, snapshot: Path, schemas: tuple[str, ...]) -> 
             tables = con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'build' AND schema_name = ? "
                 "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = 'build' AND schema_name = ? "
-                "AND NOT internal ORDER BY 1", [schema, schema]).fetchall()
+                "AND NOT internal AND ? ORDER BY 1", [schema, schema, schema in VIEWS_PUBLISHED]).fetchall()
             for (table,) in tables:
                 con.execute(f'CREATE TABLE "{schema}"."{table}" AS SELECT * FROM build."{schema}"."{table}"')
                 count += 1
             # Comments travel with the tables and their columns (CREATE TABLE AS drops them),
             # so analysts see the data dictionary (dbt's persist_docs) in SQL Lab.
+            copied = {table for (table,) in tables}
             for (table, comment) in con.execute(
                     "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'build' "
                     "AND schema_name = ? AND comment IS NOT NULL UNION ALL SELECT view_name, comment FROM duckdb_views() "
                     "WHERE database_name = 'build' AND schema_name = ? AND comment IS NOT NULL",
                     [schema, schema]).fetchall():
-                con.execute(f'COMMENT ON TABLE "{schema}"."{table}" IS ' + _quote(comment))
-            copied = {table for (table,) in tables}
+                if table in copied:
+                    con.execute(f'COMMENT ON TABLE "{schema}"."{table}" IS ' + _quote(comment))
             for (table, column, comment) in con.execute(
                     "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'build' "
                     "AND schema_name = ? AND comment IS NOT NULL", [schema]).fetchall():
-                if table in copied:  # not a view's columns
+                if table in copied:
                     con.execute(f'COMMENT ON COLUMN "{schema}"."{table}"."{column}" IS ' + _quote(comment))
         con.execute("COMMIT")
         con.execute("DETACH build")

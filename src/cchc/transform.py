@@ -89,7 +89,7 @@ def with_vars(settings: Settings, command: list[str]) -> list[str]:
         at = command.index("--vars")
         given = yaml.safe_load(command[at + 1]) or {}
         del command[at:at + 2]
-    return [*command, "--vars", json.dumps({**settings.dbt_vars(), **given})]
+    return [*command, "--vars", json.dumps({**settings.dbt_vars(), **given}, default=str)]  # dates as ISO text
 
 
 def die_with_parent(parent_pid: int):
