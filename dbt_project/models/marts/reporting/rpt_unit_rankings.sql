@@ -15,6 +15,8 @@ select
     r.previous_rank,
     r.rank_change,
     coalesce(r.rank_change_label,
-             case when r.previous_rank is null then {{ label_vi('rank_change', "'new'") }} end) as rank_change_label
+             case when r.is_ranked and r.previous_rank is null then {{ label_vi('rank_change', "'new'") }} end)
+        as rank_change_label,
+    r.rank_label_vi as rank_label
 from {{ ref('mart_unit_rankings') }} as r
 join {{ ref('dim_unit') }} as u using (unit_key)
