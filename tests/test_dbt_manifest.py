@@ -33,9 +33,6 @@ from cchc.transform import run_dbt
 # only shrink: test_known_layer_violations_still_exist fails once one is fixed, so the
 # entry is removed with the fix.
 KNOWN_VIOLATIONS = {
-    ("stg_papi__province_scores", "stg_reference__admin_units"):
-        "PAPI's province names are matched to unit keys on the normalised reference names; "
-        "to move into an intermediate model (int_papi__...)",
 }
 
 # Marts every mart may join: conformed dimensions, not figures rolled up.

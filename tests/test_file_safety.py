@@ -328,7 +328,7 @@ NOT_NULL = {
         "question_number": None, "unit_key": "unit_code", "is_answered": None, "is_satisfied": None}),
     "stg_papi__province_scores": ("papi_province_year", {
         "papi_province_id": "province_id", "score_year": "year", "province_name": "province_vi",
-        "gso_province_code": None, "province_unit_key": None}),
+        "province_name_key": "province_vi"}),
 }
 
 

@@ -128,7 +128,7 @@ def test_a_reconciliation_gap_is_named_by_unit_and_day(clean_warehouse, tmp_path
 
 @pytest.mark.slow
 def test_dbt_stores_every_test_result_and_reads_the_reconciliation_window_from_the_environment(
-        clean_warehouse, tmp_path):
+        clean_warehouse, tmp_path, monkeypatch):
     """on-run-end keeps each test's result in quality.dbt_test_results (a failing test with
     its failures, in local time), and CCHC_OSS_RECONCILE_DAYS sets the reconciliation window."""
     from cchc.settings import load_settings
@@ -142,9 +142,11 @@ def test_dbt_stores_every_test_result_and_reads_the_reconciliation_window_from_t
         con.execute("INSERT INTO intermediate.int_quality__unit_day_counts "
                     "SELECT * FROM intermediate.int_quality__unit_day_counts LIMIT 1")
     assert kinds.keys() == {"generic", "singular", "unit"}  # the fixture's full build stored them all
+    # The variable reaches dbt through the settings (Settings.dbt_vars), like the extractor's.
+    monkeypatch.setenv("CCHC_OSS_RECONCILE_DAYS", "7")
     settings = load_settings()
     window = run_dbt(settings, ["run", "--select", "qa_unit_day_reconciliation"], warehouse=warehouse,
-                     target_dir=tmp_path / "dbt", extra_env={"CCHC_OSS_RECONCILE_DAYS": "7"})
+                     target_dir=tmp_path / "dbt")
     assert window.ok, window.stdout[-2000:]
     result = run_dbt(settings, ["test", "--select", "int_quality__unit_day_counts,test_type:data"],
                      warehouse=warehouse, target_dir=tmp_path / "dbt")

@@ -182,7 +182,9 @@ from (
 
 {#- The relation name of an incremental KPI model: its own name, or, for a build with a
     reporting period end, the name suffixed with that day (a separate, fully rebuilt table),
-    so a report's build never leaves the nightly tables cut short. -#}
+    so the incremental state of the nightly tables survives a report's build. Everything
+    downstream (the marts, reporting) is rebuilt with the report's figures under its usual
+    name: a report is built on a copy of the warehouse, never the nightly one (domain.md §3). -#}
 {% macro kpi_relation_alias(name) -%}
     {%- set day = var('report_period_end') -%}
     {{ return(name if day is none or day == '' else name ~ '__to_' ~ (day | string | replace('-', ''))) }}

@@ -12,6 +12,9 @@
     Both are published with the marts (cchc.publish copies the quality schema's tables). -#}
 {% macro create_quality_result_tables() -%}
     create schema if not exists quality;
+    -- Retired: the latest run's failing units are now rows of validation_results (reporting
+    -- view rpt_quality__validation_results); a warehouse from before must not publish it.
+    drop table if exists quality.unit_data_gaps;
     create table if not exists quality.validation_results (
         run_id varchar not null,
         validated_at timestamp not null,   -- local time, {{ var('local_time_zone') }}

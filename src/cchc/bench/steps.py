@@ -8,7 +8,6 @@ import json
 import statistics
 import sys
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -64,7 +63,7 @@ def step_load(warehouse: str, parquet_dir: str, mode: str, resources: dict) -> d
 
 
 def _settings(work_dir: str, warehouse: str):
-    return replace(load_settings(), data_dir=Path(work_dir), warehouse_path=Path(warehouse))
+    return load_settings().relocated(Path(work_dir), warehouse_override=Path(warehouse))
 
 
 def step_dbt_build(work_dir: str, warehouse: str, full_refresh: bool) -> dict:

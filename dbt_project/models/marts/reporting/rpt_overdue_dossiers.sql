@@ -1,7 +1,15 @@
-{#- Dataset rpt_overdue_dossiers: dossiers finished late, and dossiers still in progress
-    past their due time. A view: "past due" is relative to now, and a quiet night's build
+{#- Dataset rpt_overdue_dossiers: dossiers finished late, and dossiers in progress and
+    overdue at the last extraction by the marts' one rule (macro dossier_is_overdue: past
+    the due time and neither waiting for the applicant's papers nor suspended then), so the
+    list and the overdue counts of mart_dossier_kpis agree. A view: a quiet night's build
     does not rebuild fct_dossier; publication freezes it into the snapshot. -#}
 {{ config(materialized='view') }}
+with as_of as (
+
+    select max(extracted_at) as as_of from {{ ref('fct_dossier') }}
+
+)
+
 select
     d.dossier_id,
     d.unit_key,
@@ -18,5 +26,6 @@ select
 from {{ ref('fct_dossier') }} as d
 join {{ ref('dim_unit') }} as u using (unit_key)
 left join {{ ref('dim_procedure') }} as p using (procedure_code)
+cross join as_of
 where d.timeliness = 'late'
-   or (d.status not in ('finished', 'rejected', 'withdrawn') and d.due_at < current_timestamp)
+   or (d.status not in ('finished', 'rejected', 'withdrawn') and {{ dossier_is_overdue('d', 'as_of.as_of') }})

@@ -19,6 +19,6 @@ select
     d6_public_service_delivery,
     d7_environmental_governance,
     d8_e_governance,
-    case when gso_province_code = '{{ province_code }}' then aggregate_score end as province_score,
-    case when gso_province_code = '{{ province_code }}' then national_rank end as province_rank
+    case when gso_province_code = '{{ var("province_code") }}' then aggregate_score end as province_score,
+    case when gso_province_code = '{{ var("province_code") }}' then national_rank end as province_rank
 from {{ ref('mart_papi_province_year') }}

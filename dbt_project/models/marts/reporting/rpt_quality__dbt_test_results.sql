@@ -1,5 +1,7 @@
-{#- Dataset rpt_quality__dbt_test_results: every dbt test of every invocation, the latest
-    invocation marked. A view: the results are written after the build. -#}
+{#- Dataset rpt_quality__dbt_test_results: every dbt test of every invocation, each test's
+    latest result marked (is_latest_run): a nightly build runs only the tests of what it
+    rebuilt, so "the latest invocation" would hide a failing test it did not select. A
+    view: the results are written after the build. -#}
 {{ config(materialized='view') }}
 with results as (
 
@@ -9,10 +11,9 @@ with results as (
 
 latest as (
 
-    select invocation_id
+    select test_unique_id, max(run_started_at) as run_started_at
     from results
-    order by run_started_at desc
-    limit 1
+    group by test_unique_id
 
 )
 
@@ -31,7 +32,10 @@ select
     {{ label_vi('test_status', 'r.status') }} as status_label,
     r.failures,
     r.execution_seconds,
-    r.invocation_id in (select invocation_id from latest) as is_latest_run,
+    exists (
+        select 1 from latest
+        where latest.test_unique_id = r.test_unique_id and latest.run_started_at = r.run_started_at
+    ) as is_latest_run,
     case when r.status = 'pass' then 1 else 0 end as passed_test,
     case when r.status = 'skipped' then 0 else 1 end as run_test,
     r.status in ('warn', 'fail', 'error') as is_failing

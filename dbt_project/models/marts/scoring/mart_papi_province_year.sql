@@ -20,7 +20,7 @@
 
 with scores as (
 
-    select * from {{ ref('stg_papi__province_scores') }}
+    select * from {{ ref('int_papi__province_scores_matched') }}
 
 ),
 

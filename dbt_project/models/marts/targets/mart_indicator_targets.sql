@@ -50,5 +50,5 @@ from scoped
 join applicable
     on applicable.indicator_code = scoped.indicator_code
     and {{ null_safe_equal("applicable.province_code", "scoped.province_code") }}
-    and applicable.peer_group = scoped.peer_group
+    and {{ null_safe_equal("applicable.peer_group", "scoped.peer_group") }}
     and applicable.target_year = scoped.indicator_year

@@ -1,10 +1,8 @@
-{#- PAPI provincial scores, one row per province × year, with the GSO code of the legacy
-    (63-province) province. PAPI names the provinces without their type and in its own
-    spelling; they are matched to stg_reference__admin_units on a normalised name key
-    (vn_name_key: NFC, lower case, no 'Tỉnh' / 'Thành phố' / 'TP.' prefix, one tone-mark
-    placement: 'Hoà' = 'Hòa'), with an alias list for the provinces whose name itself
-    differs. Dimension scores stay NULL where the dimension did not exist (D7, D8 before
-    2018): never 0. -#}
+{#- PAPI provincial scores, one row per province × year, typed, with the province name's
+    normalised key (vn_name_key: NFC, lower case, no 'Tỉnh' / 'Thành phố' / 'TP.' prefix,
+    one tone-mark placement: 'Hoà' = 'Hòa') that int_papi__province_scores_matched matches
+    to the reference units. Dimension scores stay NULL where the dimension did not exist
+    (D7, D8 before 2018): never 0. -#}
 
 with source as (
 
@@ -17,34 +15,6 @@ latest as (
     select *
     from source
     {{ latest_file_row_per_key(['source.province_id', 'source.year']) }}
-
-),
-
--- Names that differ beyond type prefixes and tone placement: PAPI name key → reference name key.
-province_name_aliases as (
-
-    select aliases.papi_name_key, aliases.reference_name_key
-    from (
-        values
-            ('thừa thiên huế', 'huế'),
-            ('hồ chí minh city', 'hồ chí minh'),
-            ('hcm', 'hồ chí minh'),
-            ('tphcm', 'hồ chí minh'),
-            ('bà rịa vũng tàu', 'bà rịa-vũng tàu')
-    ) as aliases (papi_name_key, reference_name_key)
-
-),
-
-legacy_provinces as (
-
-    select
-        unit_key as province_unit_key,
-        unit_code as gso_province_code,
-        {{ vn_name_key('short_name') }} as name_key
-
-    from {{ ref('stg_reference__admin_units') }}
-    where scheme = 'legacy'
-      and unit_level = 'province'
 
 ),
 
@@ -84,43 +54,6 @@ renamed as (
 
     from latest
 
-),
-
-matched as (
-
-    select
-        renamed.papi_province_id,
-        renamed.score_year,
-        renamed.province_name,
-        legacy_provinces.gso_province_code,
-        legacy_provinces.province_unit_key,
-        renamed.region_name,
-        renamed.region_id,
-        renamed.d1_participation,
-        renamed.d2_transparency,
-        renamed.d3_vertical_accountability,
-        renamed.d4_control_of_corruption,
-        renamed.d5_public_administrative_procedures,
-        renamed.d6_public_service_delivery,
-        renamed.d7_environmental_governance,
-        renamed.d8_e_governance,
-        renamed.total_score,
-        renamed.total_score_6_dimensions,
-        renamed.official_total_score,
-        renamed.dimension_count,
-        renamed.national_rank,
-        renamed.tier,
-        renamed.load_id,
-        renamed.source_file,
-        renamed.source_row,
-        renamed.loaded_at
-
-    from renamed
-    left join province_name_aliases
-        on renamed.province_name_key = province_name_aliases.papi_name_key
-    left join legacy_provinces
-        on coalesce(province_name_aliases.reference_name_key, renamed.province_name_key) = legacy_provinces.name_key
-
 )
 
-select * from matched
+select * from renamed
