@@ -279,8 +279,10 @@ def test_descriptions_are_comments_of_the_built_marts(built):
         comments = dict(relation_columns(con, node))
         missing += [f"{node['name']}.{c}" for c, col in node["columns"].items()
                     if col.get("description", "").strip() and comments.get(c) != col["description"]]
-        table_comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-                                    [node["schema"], node["alias"]]).fetchone()
+        table_comment = con.execute(
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
+            "UNION ALL SELECT comment FROM duckdb_views() WHERE schema_name = ? AND view_name = ?",
+            [node["schema"], node["alias"]] * 2).fetchone()
         if not table_comment or table_comment[0] != node["description"]:
             missing.append(node["name"])
     assert missing == []

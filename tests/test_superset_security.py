@@ -231,7 +231,7 @@ def test_non_admins_cannot_open_other_connections(superset_server, admin, userna
 def test_chart_sql_cannot_hold_a_subquery(superset_server, admin):
     """Users without SQL Lab still write SQL: a chart's ad hoc metrics and filters."""
     dataset_id = next(row["id"] for row in admin.list_all("dataset", ["id", "table_name"])
-                      if row["table_name"] == "cchc_unit_rankings")
+                      if row["table_name"] == "rpt_unit_rankings")
     leader = SupersetClient(superset_server.url, "lanhdao", DEMO_PASSWORD)
 
     def query(expression: str):

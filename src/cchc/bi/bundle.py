@@ -97,8 +97,8 @@ RANK_COLOURS = [  # green when the unit climbed, red when it fell
 # gets one page at a time. Cell bars off so the only colour is the rank change's.
 RANKING_TABLE = {"conditional_formatting": RANK_COLOURS, "server_pagination": True, "show_cell_bars": False,
                  "server_page_length": 20}
-RANKING_COLUMNS = ["year", "unit_name", "peer_group", "indicator_name", "indicator_value", "rank_label",
-                   "units_ranked", "rank_change", "rank_change_label"]
+RANKING_COLUMNS = ["year", "unit_name", "peer_group", "indicator_name", "indicator_value", "unit_rank",
+                   "rank_label", "units_ranked", "rank_change", "rank_change_label"]
 
 IS_UNIT_FAILURE = ("is_unit_failure", "IS TRUE", None)
 LATEST_DBT_RUN = ("is_latest_run", "IS TRUE", None)

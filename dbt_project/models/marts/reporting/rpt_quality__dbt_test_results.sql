@@ -32,11 +32,11 @@ select
     {{ label_vi('test_status', 'r.status') }} as status_label,
     r.failures,
     r.execution_seconds,
-    exists (
-        select 1 from latest
-        where latest.test_unique_id = r.test_unique_id and latest.run_started_at = r.run_started_at
-    ) as is_latest_run,
+    latest.test_unique_id is not null as is_latest_run,
     case when r.status = 'pass' then 1 else 0 end as passed_test,
     case when r.status = 'skipped' then 0 else 1 end as run_test,
     r.status in ('warn', 'fail', 'error') as is_failing
 from results as r
+left join latest
+    on r.test_unique_id = latest.test_unique_id
+    and r.run_started_at = latest.run_started_at
