@@ -69,14 +69,15 @@ class OssSettings:
     def from_env(cls) -> OssSettings:
         env = os.environ
         default = cls()
+        settings = load_settings()
         return cls(
             # The demo's own API listens on CCHC_OSS_PORT.
-            base_url=env.get("CCHC_OSS_URL", f"http://127.0.0.1:{load_settings().oss_port}"),
+            base_url=env.get("CCHC_OSS_URL", f"http://127.0.0.1:{settings.oss_port}"),
             token=secret("CCHC_OSS_TOKEN"),
             expected_instance=env.get("CCHC_OSS_INSTANCE") or None,
             overlap_days=float(env.get("CCHC_OSS_OVERLAP_DAYS", default.overlap_days)),
             page_size=int(env.get("CCHC_OSS_PAGE_SIZE", default.page_size)),
-            reconcile_days=load_settings().oss_reconcile_days,
+            reconcile_days=settings.oss_reconcile_days,
             history_start=date.fromisoformat(env.get("CCHC_HISTORY_START", default.history_start.isoformat())),
             max_attempts=int(env.get("CCHC_OSS_MAX_ATTEMPTS", default.max_attempts)),
             backoff_factor=float(env.get("CCHC_OSS_BACKOFF_SECONDS", default.backoff_factor)),
