@@ -54,9 +54,13 @@ def test_ha_tinh_is_its_own_sole_predecessor(sql):
                "WHERE successor_unit_key = '2025:42'") == [("legacy:42",)]
 
 
-def test_codes_unique_within_scheme(sql):
-    assert sql("SELECT scheme, code, count(*) FROM reference.admin_units "
-               "GROUP BY ALL HAVING count(*) > 1") == []
+def test_codes_unique_within_scheme_on_any_day(sql):
+    # A code can pass from one unit to the next (a merged commune keeps a predecessor's
+    # code), never be held by two units on the same day.
+    assert sql("SELECT a.unit_key, b.unit_key FROM reference.admin_units a JOIN reference.admin_units b "
+               "ON a.scheme = b.scheme AND a.code = b.code AND a.unit_key < b.unit_key "
+               "AND coalesce(a.valid_from, DATE '0001-01-01') <= coalesce(b.valid_to, DATE '9999-12-31') "
+               "AND coalesce(b.valid_from, DATE '0001-01-01') <= coalesce(a.valid_to, DATE '9999-12-31')") == []
     # ...but reused across schemes, which is why every key carries its scheme.
     assert scalar(sql, "SELECT count(*) FROM reference.admin_units a JOIN reference.admin_units b "
                        "ON a.code = b.code AND a.scheme = 'legacy' AND b.scheme = '2025' "
@@ -67,8 +71,35 @@ def test_validity_dates(sql):
     rows = sql("SELECT scheme, min(valid_from), max(valid_from), min(valid_to), max(valid_to), "
                "count(*) FILTER (WHERE valid_to IS NULL) FROM reference.admin_units GROUP BY 1 ORDER BY 1")
     by_scheme = {r[0]: r[1:] for r in rows}
-    assert by_scheme["legacy"] == (None, None, date(2025, 6, 30), date(2025, 6, 30), 0)
+    # Legacy units end on 30/06/2025, or earlier when a resolution abolished them; those a
+    # resolution formed begin on its effective date.
+    assert by_scheme["legacy"] == (date(2019, 12, 1), date(2025, 1, 1), date(2019, 11, 30), date(2025, 6, 30), 0)
     assert by_scheme["2025"][:4] == (date(2025, 7, 1), date(2025, 7, 1), None, None)
+
+
+@pytest.mark.parametrize("day, communes", [(date(2019, 6, 30), 27), (date(2022, 6, 30), 23), (date(2025, 6, 30), 20)])
+def test_tu_ky_units_as_on_a_date(sql, day, communes):
+    """Tứ Kỳ (Hải Dương): 26 communes and a town before the 2019 round, 23 units in the
+    2022 report, 20 on 30/06/2025 (seeds/sources/admin_unit_changes.yaml)."""
+    names = [name for (name,) in sql(
+        "SELECT name FROM reference.admin_units WHERE parent_unit_key = 'legacy:298' "
+        "AND coalesce(valid_from, DATE '0001-01-01') <= ? AND valid_to >= ?", day, day)]
+    assert len(names) == communes == len(set(names))
+    assert ("Xã Tái Sơn" in names) == (day < date(2024, 12, 1))
+    assert ("Xã Ngọc Sơn" in names) == (day < date(2019, 12, 1))
+
+
+def test_earlier_changes_carry_their_resolution(sql):
+    rows = sql("SELECT p.name, s.name, l.effective_date, l.legal_basis FROM reference.admin_unit_lineage l "
+               "JOIN reference.admin_units p ON p.unit_key = l.predecessor_unit_key "
+               "JOIN reference.admin_units s ON s.unit_key = l.successor_unit_key "
+               "WHERE l.predecessor_unit_key IN ('legacy:11089', 'legacy:11098@2024-11-30', 'legacy:448')")
+    assert sorted(rows) == [
+        ("Huyện Lộc Hà", "Huyện Thạch Hà", date(2025, 1, 1), "Nghị quyết 1283/NQ-UBTVQH15 ngày 14/11/2024"),
+        ("Xã Ngọc Kỳ", "Xã Kỳ Sơn", date(2024, 12, 1), "Nghị quyết 1246/NQ-UBTVQH15 ngày 24/10/2024"),
+        ("Xã Tái Sơn", "Xã Kỳ Sơn", date(2024, 12, 1), "Nghị quyết 1246/NQ-UBTVQH15 ngày 24/10/2024"),
+    ]
+    assert sql("SELECT count(*) FROM reference.admin_unit_lineage WHERE legal_basis IS NULL") == [(0,)]
 
 
 def test_parents_resolve_within_scheme_and_level(sql):
@@ -127,7 +158,7 @@ def test_commune_lineage_stays_within_the_province_lineage(sql):
         FROM reference.admin_unit_lineage l
         JOIN reference.admin_units old ON old.unit_key = l.predecessor_unit_key
         JOIN reference.admin_units new ON new.unit_key = l.successor_unit_key
-        WHERE old.level <> 'province' AND NOT EXISTS (
+        WHERE old.level <> 'province' AND new.scheme = '2025' AND NOT EXISTS (
             SELECT 1 FROM reference.admin_unit_lineage p
             WHERE p.predecessor_unit_key = 'legacy:' || old.province_code
               AND p.successor_unit_key = '2025:' || new.province_code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,7 @@ from conftest import run_cchc
 from cchc.reference.departments import build_department_tables
 from cchc.reference.procedures import build_procedure_tables
 from cchc.reference.tables import ReferenceDataError
+from cchc.reference.unit_history import apply_unit_history
 
 
 def test_committed_reference_matches_its_sources():
@@ -157,3 +159,52 @@ def test_wrong_encoding_names_the_file(tmp_path):
     path.write_bytes((CATALOGUE % "deadline_days: 5,").encode("cp1258", errors="replace"))
     with pytest.raises(ReferenceDataError, match=r"procedure_catalogue.yaml: not valid UTF-8"):
         build_procedure_tables(path, {"STP"})
+
+
+def _units_of_2025() -> list[dict]:
+    """Two communes of one district as the package knows them on 30/06/2025."""
+    def unit(code, name):
+        return {"unit_key": f"legacy:{code}", "scheme": "legacy", "level": "commune", "code": code, "name": name,
+                "short_name": name[3:], "unit_type": "Xã", "parent_unit_key": "legacy:298", "province_code": "30",
+                "latitude": 20.8, "longitude": 106.4, "area_km2": None, "valid_from": None, "valid_to": date(2025, 6, 30)}
+    return [unit("11098", "Xã Kỳ Sơn"), unit("11113", "Xã Tân Kỳ"),
+            {**unit("298", "Huyện Tứ Kỳ"), "level": "district", "unit_type": "Huyện", "parent_unit_key": "legacy:30"}]
+
+
+RESOLUTION = """
+resolutions:
+  - number: 1246/NQ-UBTVQH15
+    signed: 2024-10-24
+    effective: 2024-12-01
+    changes:
+      - kind: %s
+        into: {code: "11098", name: %s}
+        from:
+          - {code: "11089", name: Xã Ngọc Kỳ}
+          - {code: "%s", name: Xã Tái Sơn}
+"""
+
+
+def test_unit_history_dates_the_units_and_keys_the_earlier_holder_of_a_code(tmp_path):
+    units = _units_of_2025()
+    earlier, lineage = apply_unit_history(_write(tmp_path / "c.yaml", RESOLUTION % ("merge", "Xã Kỳ Sơn", "11098")),
+                                          units)
+    assert units[0]["valid_from"] == date(2024, 12, 1)
+    assert {(u["unit_key"], u["name"], u["valid_to"]) for u in earlier} == {
+        ("legacy:11089", "Xã Ngọc Kỳ", date(2024, 11, 30)), ("legacy:11098@2024-11-30", "Xã Tái Sơn", date(2024, 11, 30))}
+    assert {(r["predecessor_unit_key"], r["successor_unit_key"], r["legal_basis"]) for r in lineage} == {
+        ("legacy:11089", "legacy:11098", "Nghị quyết 1246/NQ-UBTVQH15 ngày 24/10/2024"),
+        ("legacy:11098@2024-11-30", "legacy:11098", "Nghị quyết 1246/NQ-UBTVQH15 ngày 24/10/2024")}
+
+
+@pytest.mark.parametrize("values, message", [
+    (("merge", "Xã Kỳ Sơn", "1109x"), r"changes\[1\].from\[2\]: code '1109x' is not a GSO code"),
+    (("merge", "Xã Ký Sơn", "11098"), r"changes\[1\].into.name: 'Xã Ký Sơn' but the unit with code 11098 then is 'Xã Kỳ Sơn'"),
+    (("split", "Xã Kỳ Sơn", "11098"), r"changes\[1\]: field 'kind' is 'split', expected one of"),
+    (("absorb", "Xã Kỳ Sơn", "11098"), r"changes\[1\].from\[2\]: Xã Tái Sơn absorbs itself"),
+])
+def test_bad_unit_history_names_the_resolution_change_and_field(tmp_path, values, message):
+    path = _write(tmp_path / "admin_unit_changes.yaml", RESOLUTION % values)
+    with pytest.raises(ReferenceDataError, match=r"admin_unit_changes.yaml: resolutions\[1\] \(1246/NQ-UBTVQH15\)."
+                                                 + message):
+        apply_unit_history(path, _units_of_2025())

@@ -7,8 +7,9 @@ dashboards show it: rounded half up to two decimals. The marts keep full precisi
 6,989 ÷ 8,682 is 80.4999…%, shown 80.50, which the report printed as 80.49 by cutting
 digits off.
 
-Tứ Kỳ (Hải Dương) is `legacy:298`; its 20 communes as of 30/06/2025 stand in for the 23
-of 2022 (only the totals matter). Dossiers received up to 31/05 are outside the
+Tứ Kỳ (Hải Dương) is `legacy:298`; its communes are the 23 of 2022 (seeds/sources/
+admin_unit_changes.yaml: three pairs were merged on 01/12/2024, leaving the 20 of
+30/06/2025), sent by their codes as a source sends them; the warehouse reports 2022 on them. Dossiers received up to 31/05 are outside the
 digitisation window (var digitisation_tracking_start = 01/06/2022), as in the report.
 """
 
@@ -146,13 +147,15 @@ def tu_ky_warehouse(demo_run, tmp_path_factory):
             SELECT f.sector_code, min(p.procedure_code) FROM reference.procedures p
             JOIN reference.procedure_fields f USING (field_code)
             WHERE p.level = 'district' GROUP BY 1""").fetchall())
+        # The codes of the communes of 2022, as the one-stop shop sends them ('legacy:<code>').
         communes = [key for (key,) in con.execute(
-            "SELECT unit_key FROM reference.admin_units WHERE parent_unit_key = ? ORDER BY unit_key",
-            [DISTRICT]).fetchall()]
+            "SELECT DISTINCT scheme || ':' || code FROM reference.admin_units WHERE parent_unit_key = ? "
+            "AND coalesce(valid_from, DATE '2022-01-01') <= DATE '2022-01-01' AND valid_to >= DATE '2022-12-31' "
+            "ORDER BY 1", [DISTRICT]).fetchall()]
         commune_procedure = con.execute("""
             SELECT min(procedure_code) FROM reference.procedures p JOIN reference.procedure_fields f USING (field_code)
             WHERE p.level = 'commune' AND f.sector_code = 'TP'""").fetchall()[0][0]
-        assert len(communes) == 20 and set(DISTRICT_SECTORS) <= set(procedures)
+        assert len(communes) == 23 and set(DISTRICT_SECTORS) <= set(procedures)
         load_raw(con, district_dossiers(procedures, rng) + commune_dossiers(communes, commune_procedure, rng))
     build_area_marts(warehouse, work)
     return warehouse, procedures, communes
@@ -168,6 +171,24 @@ def tu_ky(tu_ky_warehouse):
 def year_2022(con, table: str, where: str, *params):
     return con.execute(f"SELECT * FROM marts.{table} WHERE period_type = 'year' AND period_start = DATE '2022-01-01' "
                        f"AND {where}", list(params)).fetchdf()
+
+
+def test_2022_is_reported_on_the_units_of_2022(tu_ky):
+    """Three pairs of communes merged on 01/12/2024 keeping one code each: the 2022 dossiers
+    sent with those codes count in the communes of 2022 (Tái Sơn, not Kỳ Sơn), and the
+    lineage names the resolution."""
+    units = dict(tu_ky.execute("""
+        SELECT u.unit_name, k.received_total FROM marts.mart_dossier_kpis_unit k JOIN marts.dim_unit u USING (unit_key)
+        WHERE u.parent_unit_key = ? AND k.period_type = 'year' AND k.period_start = DATE '2022-01-01'
+    """, [DISTRICT]).fetchall())
+    assert len(units) == 23 and sum(units.values()) == COMMUNES["received"]
+    assert {"Xã Ngọc Kỳ", "Xã Tái Sơn", "Xã Dân Chủ", "Xã Quảng Nghiệp", "Xã Phượng Kỳ", "Xã Cộng Lạc"} <= set(units)
+    assert not {"Xã Kỳ Sơn", "Xã Dân An", "Xã Lạc Phượng"} & set(units)
+    assert tu_ky.execute("""
+        SELECT s.unit_name, l.effective_date, l.legal_basis FROM marts.dim_unit_lineage l
+        JOIN marts.dim_unit p ON p.unit_key = l.predecessor_unit_key JOIN marts.dim_unit s ON s.unit_key = l.successor_unit_key
+        WHERE p.unit_name = 'Xã Tái Sơn' AND p.parent_unit_key = ?""", [DISTRICT]).fetchall() == [
+        ("Xã Kỳ Sơn", date(2024, 12, 1), "Nghị quyết 1246/NQ-UBTVQH15 ngày 24/10/2024")]
 
 
 def test_district_online_share_by_sector(tu_ky):

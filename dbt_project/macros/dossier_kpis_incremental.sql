@@ -36,7 +36,7 @@
 {% macro changed_dossier_versions(watermark) -%}
     select
         versions.dossier_id,
-        versions.unit_key,
+        {{ unit_version_key('versions.unit_key') }} as unit_key,
         procedures.field_code,
         versions.received_at,
         coalesce(versions.finished_at, versions.rejected_at, versions.withdrawn_at) as closed_at,
@@ -46,6 +46,7 @@
         cast(versions.withdrawn_at as date) as withdrawn_date,
         cast(versions.apology_letter_at as date) as apology_letter_date
     from {{ ref('stg_oss__dossier_versions') }} as versions
+    {{ unit_version_join('versions.unit_key', 'cast(versions.received_at as date)') }}
     left join {{ ref('stg_reference__procedures') }} as procedures
         on procedures.procedure_code = versions.procedure_code
     where versions.dossier_id in (

@@ -1,5 +1,6 @@
 {#- Per source × unit code: rows whose unit code is not in the unit dimension, or not
-    valid on the date the row is about. -#}
+    valid on the date the row is about (held by no unit then: a code can have had several
+    holders, macro unit_version_join). -#}
 
 with codes as (
 
@@ -26,6 +27,7 @@ select
                      or codes.as_on < coalesce(units.valid_from, date '0001-01-01')
                      or codes.as_on > coalesce(units.valid_to, date '9999-12-31')) as rows_with_invalid_code
 from codes
-left join {{ ref('dim_unit') }} as units on codes.unit_key = units.unit_key
+{{ unit_version_join('codes.unit_key', 'codes.as_on') }}
+left join {{ ref('dim_unit') }} as units on units.unit_key = {{ unit_version_key('codes.unit_key') }}
 group by all
 order by codes.source, codes.unit_key

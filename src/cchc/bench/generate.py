@@ -58,7 +58,8 @@ def _units_sql(provinces: tuple[str, ...]) -> str:
     return f"""
     create or replace temp table bench_units as
     with units as (
-        select unit_key, province_code, level as unit_level,
+        -- the code as a source sends it: its earlier holders' days are told apart by date
+        select scheme || ':' || code as unit_key, province_code, level as unit_level,
                case when scheme = 'legacy' then 'before' else 'after' end as era,
                coalesce(valid_from, date '1900-01-01') as valid_from,
                coalesce(valid_to, date '2100-01-01') as valid_to
@@ -88,7 +89,7 @@ def _units_sql(provinces: tuple[str, ...]) -> str:
                     order by procedure_code) as procs
         from procedure_levels group by all
     )
-    select row_number() over (order by units.unit_key) as unit_idx, units.*,
+    select row_number() over (order by units.unit_key, units.valid_from) as unit_idx, units.*,
            procedure_lists.procs
     from units join procedure_lists using (era, unit_level)
     """

@@ -19,11 +19,13 @@ import json
 from collections import defaultdict
 from datetime import date
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from vietnamadminunits.database import query
 
 from .tables import Column, ReferenceDataError, ReferenceTable, nfc
+from .unit_history import apply_unit_history
 
 LEGACY_SCHEME = "legacy"
 REFORM_SCHEME = "2025"
@@ -31,7 +33,8 @@ LEGACY_VALID_TO = date(2025, 6, 30)
 REFORM_EFFECTIVE = date(2025, 7, 1)
 
 UNIT_COLUMNS = [
-    Column("unit_key", "VARCHAR", "Scheme-qualified code, '<scheme>:<code>'; unique across eras"),
+    Column("unit_key", "VARCHAR", "Scheme-qualified code, '<scheme>:<code>'; an earlier holder of a code still in "
+           "use: 'legacy:<code>@<its last day>'"),
     Column("scheme", "VARCHAR", "Code scheme: 'legacy' (63 provinces, until 2025-06-30) or '2025'"),
     Column("level", "VARCHAR", "province | district | commune"),
     Column("code", "VARCHAR", "GSO/NSO administrative code within the scheme"),
@@ -43,19 +46,24 @@ UNIT_COLUMNS = [
     Column("latitude", "DOUBLE", "WGS84 latitude of the unit's centre"),
     Column("longitude", "DOUBLE", "WGS84 longitude of the unit's centre"),
     Column("area_km2", "DOUBLE", "Area in km² (2025 communes only)"),
-    Column("valid_from", "DATE", "First day the unit exists in this scheme (NULL: before the data horizon)"),
+    Column("valid_from", "DATE", "First day the unit exists (NULL: before 2019, the earliest resolution listed)"),
     Column("valid_to", "DATE", "Last day the unit exists (NULL: still current)"),
 ]
 
 LINEAGE_COLUMNS = [
     Column("predecessor_unit_key", "VARCHAR", "Legacy unit (province, commune, or island district without communes)"),
-    Column("successor_unit_key", "VARCHAR", "2025 unit that took over all or part of the predecessor"),
+    Column("successor_unit_key", "VARCHAR", "Unit that took over all or part of the predecessor: a 2025 unit, or a "
+           "legacy unit formed by an earlier merger"),
     Column("predecessor_level", "VARCHAR", "province | district | commune"),
     Column("successor_level", "VARCHAR", "province | commune"),
     Column("is_partial", "BOOLEAN", "True when the predecessor was split between several successors (nhập một phần)"),
     Column("is_default_successor", "BOOLEAN", "The successor a record of the predecessor goes to when nothing finer is known"),
-    Column("effective_date", "DATE", "Date the successor took over (2025-07-01)"),
+    Column("effective_date", "DATE", "Date the successor took over (2025-07-01, or an earlier resolution's)"),
+    Column("legal_basis", "VARCHAR", "The resolution that decided the change, with its date"),
 ]
+
+REFORM_LEGAL_BASIS = ("Nghị quyết 202/2025/QH15 ngày 12/06/2025 và các nghị quyết của Ủy ban Thường vụ Quốc hội "
+                      "về sắp xếp đơn vị hành chính cấp xã năm 2025")
 
 
 def _key(scheme: str, code: str) -> str:
@@ -173,27 +181,33 @@ def _lineage(tables: dict[str, Any], old_keys: dict[str, str], new_keys: dict[st
             "is_partial": successors[pred] > 1,
             "is_default_successor": is_default,
             "effective_date": REFORM_EFFECTIVE,
+            "legal_basis": REFORM_LEGAL_BASIS,
         }
         for (pred, succ), is_default in pairs.items()
     ]
 
 
-def build_admin_unit_tables() -> list[ReferenceTable]:
+def build_admin_unit_tables(history: Path) -> list[ReferenceTable]:
+    """The units and their lineage: both schemes from the package, and the earlier units
+    of the resolutions listed in ``history`` (cchc.reference.unit_history)."""
     legacy, old_keys = _legacy_units(query("SELECT * FROM admin_units_legacy"))
     reform, new_keys = _reform_units(query("SELECT * FROM admin_units"))
     units = legacy + reform
     level_of = {u["unit_key"]: u["level"] for u in units}
     lineage = _lineage(_converter_tables(), old_keys, new_keys, level_of)
+    earlier_units, earlier_lineage = apply_unit_history(history, units)
     return [
         ReferenceTable(
             "admin_units",
             "Provinces, districts and communes of both code schemes (legacy 63-province and 2025 34-province), "
-            "from the vietnamadminunits package.",
-            UNIT_COLUMNS, ("unit_key",), units,
+            "from the vietnamadminunits package, and the units earlier resolutions abolished "
+            "(seeds/sources/admin_unit_changes.yaml), each with its validity dates.",
+            UNIT_COLUMNS, ("unit_key",), units + earlier_units,
         ),
         ReferenceTable(
             "admin_unit_lineage",
-            "Legacy -> 2025 unit lineage (many-to-many) from the vietnamadminunits converter tables.",
-            LINEAGE_COLUMNS, ("predecessor_unit_key", "successor_unit_key"), lineage,
+            "Predecessor -> successor units (many-to-many): legacy -> 2025 from the vietnamadminunits converter "
+            "tables, and the earlier mergers, transfers and upgrades with their resolutions.",
+            LINEAGE_COLUMNS, ("predecessor_unit_key", "successor_unit_key"), lineage + earlier_lineage,
         ),
     ]

@@ -27,7 +27,7 @@ def build_reference_tables(settings: Settings) -> list[ReferenceTable]:
         settings.sources_dir / "departments.yaml", settings.demo_province_code)
     current_departments = {r["code"] for r in departments.rows if r["scheme"] == "dept_2025"}
     return [
-        *build_admin_unit_tables(),
+        *build_admin_unit_tables(settings.sources_dir / "admin_unit_changes.yaml"),
         build_calendar_table(),
         departments,
         department_lineage,

@@ -76,10 +76,18 @@ def load_units(reference_dir: Path, provinces: tuple[str, ...], seed: int) -> tu
         for predecessor in successors_of:
             successor_count[predecessor] = successor_count.get(predecessor, 0) + 1
 
-    rows = [dict(r, peer_group=r["level"], key=r["unit_key"], scheme_new=r["scheme"] == "2025",
-                 weight=TYPE_WEIGHT.get(r["unit_type"], 1.0), sigma=0.35)
-            for r in _read(reference_dir, "admin_units")
-            if r["province_code"] in provinces and r["level"] != "province"]
+    # A source sends a unit code, whoever held it: the earlier holders of a code still in
+    # use ('legacy:<code>@<last day>', cchc.reference.unit_history) are simulated as the
+    # code's present holder over their days too, and the warehouse tells them apart by date.
+    territorial = [r for r in _read(reference_dir, "admin_units")
+                   if r["province_code"] in provinces and r["level"] != "province"]
+    first_day: dict[str, str] = {}
+    for r in territorial:
+        source_key = r["unit_key"].split("@")[0]
+        first_day[source_key] = min(first_day.get(source_key, "9999"), r["valid_from"] or "")
+    rows = [dict(r, valid_from=first_day[r["unit_key"]], peer_group=r["level"], key=r["unit_key"],
+                 scheme_new=r["scheme"] == "2025", weight=TYPE_WEIGHT.get(r["unit_type"], 1.0), sigma=0.35)
+            for r in territorial if "@" not in r["unit_key"]]
     rows += [dict(r, peer_group="department", key=r["department_key"], scheme_new=r["scheme"] == "dept_2025",
                   weight=1.0, sigma=0.8)
              for r in _read(reference_dir, "departments") if r["province_code"] in provinces]

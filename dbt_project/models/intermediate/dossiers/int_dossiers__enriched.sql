@@ -30,7 +30,8 @@ enriched as (
 
     select
         dossiers.dossier_id,
-        dossiers.unit_key,
+        -- the unit that held the code sent on the day the dossier was received
+        {{ unit_version_key('dossiers.unit_key') }} as unit_key,
         dossiers.procedure_code,
         procedures.field_code,
         fields.sector_code,
@@ -70,6 +71,7 @@ enriched as (
         dossiers.updated_at,
         dossiers.extracted_at
     from dossiers
+    {{ unit_version_join('dossiers.unit_key', 'cast(dossiers.received_at as date)') }}
     left join procedures on procedures.procedure_code = dossiers.procedure_code
     left join fields on fields.field_code = procedures.field_code
     left join calendar as received_day on received_day.calendar_date = cast(dossiers.received_at as date)

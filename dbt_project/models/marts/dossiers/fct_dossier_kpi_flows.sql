@@ -25,6 +25,7 @@
 
 -- depends_on: {{ ref('stg_oss__dossier_versions') }}
 -- depends_on: {{ ref('stg_reference__procedures') }}
+-- depends_on: {{ ref('int_units__earlier_code_holders') }}
 
 {%- set measures = dossier_flow_measures() %}
 

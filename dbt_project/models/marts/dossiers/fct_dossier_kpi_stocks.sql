@@ -27,6 +27,7 @@
 
 -- depends_on: {{ ref('stg_oss__dossier_versions') }}
 -- depends_on: {{ ref('stg_reference__procedures') }}
+-- depends_on: {{ ref('int_units__earlier_code_holders') }}
 
 {#- The dossiers are read where needed rather than through a shared CTE: DuckDB
     materialises a CTE read more than once, here every dossier's row. -#}

@@ -9,7 +9,8 @@ with feedback as (
 
 select
     feedback_id,
-    unit_key,
+    -- the unit that held the code sent on the day the feedback was received
+    {{ unit_version_key('feedback.unit_key') }} as unit_key,
     dossier_id,
     topic,
     status,
@@ -24,3 +25,4 @@ select
     updated_at,
     extracted_at
 from feedback
+{{ unit_version_join('feedback.unit_key', 'cast(feedback.received_at as date)') }}

@@ -2,18 +2,20 @@
     mart_par_index_fields), with the file row each came from. -#}
 
 select
-    province_code,
-    score_year,
-    unit_key,
-    peer_group,
-    criterion_code,
-    criterion_name,
-    field_number,
-    field_name,
-    max_points,
-    self_assessed_points,
-    appraised_points,
-    source_file,
-    source_sheet,
-    source_row
-from {{ ref('stg_par__scores') }}
+    scores.province_code,
+    scores.score_year,
+    -- the unit that held the code at the end of the year scored
+    {{ unit_version_key('scores.unit_key') }} as unit_key,
+    scores.peer_group,
+    scores.criterion_code,
+    scores.criterion_name,
+    scores.field_number,
+    scores.field_name,
+    scores.max_points,
+    scores.self_assessed_points,
+    scores.appraised_points,
+    scores.source_file,
+    scores.source_sheet,
+    scores.source_row
+from {{ ref('stg_par__scores') }} as scores
+{{ unit_version_join('scores.unit_key', 'make_date(scores.score_year, 12, 31)') }}

@@ -19,7 +19,8 @@ select
     answers.question_code,
     answers.survey_year,
     responses.survey_date,
-    answers.unit_key,
+    -- the unit that held the code on the day of the survey
+    {{ unit_version_key('answers.unit_key') }} as unit_key,
     responses.service_field_name,
     responses.gender,
     responses.age_group,
@@ -32,3 +33,4 @@ select
     answers.is_satisfied
 from answers
 join responses on responses.response_id = answers.response_id
+{{ unit_version_join('answers.unit_key', 'responses.survey_date') }}

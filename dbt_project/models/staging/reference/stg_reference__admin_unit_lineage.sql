@@ -13,7 +13,8 @@ renamed as (
         successor_level,
         cast(is_partial as boolean) as is_partial,
         cast(is_default_successor as boolean) as is_default_successor,
-        cast(effective_date as date) as effective_date
+        cast(effective_date as date) as effective_date,
+        {{ nfc('legal_basis') }} as legal_basis
 
     from source
 

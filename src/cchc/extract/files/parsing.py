@@ -315,40 +315,52 @@ class UnitValidity:
 
 class UnitDirectory:
     """Unit codes of reference.admin_units and reference.departments with their validity,
-    to check a code sent by a source for the date it refers to."""
+    to check a code sent by a source for the date it refers to. A code sources send
+    ('<scheme>:<code>') may have had several holders over time (a merged commune keeps one
+    predecessor's code, cchc.reference.unit_history): it is valid on the days one of them
+    held it."""
 
-    def __init__(self, units: dict[str, UnitValidity]):
+    def __init__(self, units: dict[str, list[UnitValidity]]):
         self.units = units
 
     @classmethod
     def from_warehouse(cls, con) -> UnitDirectory:
         try:
             rows = con.execute(
-                "SELECT unit_key, level, province_code, valid_from, valid_to FROM reference.admin_units "
+                "SELECT scheme || ':' || code, level, province_code, valid_from, valid_to FROM reference.admin_units "
                 "UNION ALL SELECT department_key, 'department', province_code, valid_from, valid_to "
                 "FROM reference.departments").fetchall()
         except Exception as exc:  # duckdb.CatalogException: the schema is not there
             raise RuntimeError("the warehouse has no reference data to check unit codes against; "
                                f"run `cchc reference load` first ({exc})") from None
-        return cls({key: UnitValidity(*rest) for key, *rest in rows})
+        units: dict[str, list[UnitValidity]] = {}
+        for key, *rest in rows:
+            units.setdefault(key, []).append(UnitValidity(*rest))
+        return cls(units)
+
+    def holder(self, code: str, day: date) -> UnitValidity | None:
+        """The unit that held ``code`` on ``day``, or None."""
+        return next((u for u in self.units.get(code, ()) if u.active_on(day)), None)
 
     def level(self, code: str) -> str | None:
-        unit = self.units.get(code)
-        return unit.level if unit else None
+        holders = self.units.get(code)
+        return holders[0].level if holders else None
 
     def levels(self, province: str, day: date) -> set[str]:
         """The levels (department, district, commune, ...) with units of ``province`` on ``day``."""
-        return {u.level for u in self.units.values() if u.province_code == province and u.active_on(day)}
+        return {u.level for holders in self.units.values() for u in holders
+                if u.province_code == province and u.active_on(day)}
 
     def problem(self, code: str, day: date, province: str | None = None) -> str | None:
         """Why ``code`` cannot be used on ``day`` (in ``province``), or None."""
-        unit = self.units.get(code)
-        if unit is None:
+        holders = self.units.get(code)
+        if not holders:
             return f"unit code '{code}' is not in the reference tables"
-        if not unit.active_on(day):
-            since = dmy(unit.valid_from) if unit.valid_from else "..."
-            until = dmy(unit.valid_to) if unit.valid_to else "..."
-            return f"unit code '{code}' is not valid on {dmy(day)} (valid {since} - {until})"
+        unit = self.holder(code, day)
+        if unit is None:
+            valid = ", ".join(f"{dmy(u.valid_from) if u.valid_from else '...'} - "
+                              f"{dmy(u.valid_to) if u.valid_to else '...'}" for u in holders)
+            return f"unit code '{code}' is not valid on {dmy(day)} (valid {valid})"
         if province and unit.province_code != province:
             return f"unit code '{code}' belongs to province {unit.province_code}, not {province}"
         return None

@@ -195,6 +195,10 @@ def _owners(context: FileDropContext, unit: SimUnit, site: SimUnit,
     """Who invests over time: the successor department from March 2025; for a district's
     project, the 2025 commune where it is built (or a department) from July 2025."""
     owners = [(date.min, unit.unit_key)]
+    successor = context.default_successor.get(unit.unit_key)
+    if unit.valid_to and unit.valid_to < REFORM_DATE - timedelta(days=1) and successor in context.by_key:
+        # abolished by an earlier resolution (a district joined to another): the unit it joined takes over
+        owners.append((unit.valid_to + timedelta(days=1), successor))
     if unit.unit_key.startswith("dept_legacy:"):
         choices = context.successors[unit.unit_key]
         owners.append((DEPARTMENT_REFORM_DATE, choices[int(rng.integers(len(choices)))]))
