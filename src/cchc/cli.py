@@ -1,27 +1,86 @@
 """Command-line entry point: ``cchc <command>``. Airflow tasks and the Makefile call these
 commands; nothing here is specific to either."""
 
-from __future__ import annotations
-
-import argparse
+import functools
+import inspect
 import logging
 import os
 import shlex
 import sys
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
+
+import typer
 
 from .settings import TIME_ZONE, Settings, load_settings
 
 OPENAPI_PATH = "docs/sources/oss-openapi.json"
 
+# Exit status of `cchc validate` when a critical expectation failed: publishing must not go on.
+EXIT_CRITICAL = 4
 
-def _cmd_reference_build(args: argparse.Namespace, settings: Settings) -> int:
+# Plain click help and one-line errors (no Rich panels, no pretty tracebacks): what the
+# Airflow logs, the Makefile and CI keep.
+_PLAIN = {"rich_markup_mode": None, "pretty_exceptions_enable": False, "add_completion": False,
+          "no_args_is_help": True}
+app = typer.Typer(name="cchc", help=__doc__, **_PLAIN)
+
+
+def _group(name: str, help: str) -> typer.Typer:
+    group = typer.Typer(**_PLAIN)
+    app.add_typer(group, name=name, help=help)
+    return group
+
+
+def _command(group: typer.Typer, name: str, help: str):
+    """Register ``handler(settings, **options)`` as ``group``'s command ``name``: typer reads
+    the options from the handler's signature; ``settings`` is the one object main() loaded
+    (the context's ``obj``)."""
+    def register(handler):
+        @functools.wraps(handler)
+        def command(ctx: typer.Context, **options):
+            return handler(ctx.obj, **options)
+
+        context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+        signature = inspect.signature(handler)
+        command.__signature__ = signature.replace(parameters=[context, *list(signature.parameters.values())[1:]])
+        group.command(name, help=help)(command)
+        return handler
+    return register
+
+
+def _flag(name: str, help: str):
+    """A boolean option that is only ever switched on (typer's default is a --x/--no-x pair)."""
+    return typer.Option(name, help=help)
+
+
+Warehouse = Annotated[Path | None, typer.Option(help="DuckDB file (default: $CCHC_WAREHOUSE)")]
+BuildWarehouse = Annotated[Path | None, typer.Option(help="build DuckDB file (default: $CCHC_WAREHOUSE)")]
+# Ports default to the settings' CCHC_*_PORT (None here: resolved when the command runs).
+Port = int | None
+FileArg = Annotated[str, typer.Argument(help="path relative to the drop folder ('treasury/KBNN_42_2024_03.xlsx'), "
+                                              "a path, or the bare file name")]
+
+reference = _group("reference", "reference data")
+oss = _group("oss", "the one-stop-shop system")
+files = _group("files", "the file drops' registry (raw_meta.file_registry)")
+docs = _group("docs", "the data dictionary (dbt docs)")
+superset = _group("superset", "the dashboards (Apache Superset)")
+airflow = _group("airflow", "the nightly pipeline (Apache Airflow)")
+
+
+# ---------------------------------------------------------------- reference data, sources, extract-load
+
+@_command(reference, "build", "regenerate seeds/reference/ from the sources")
+def _reference_build(settings: Settings,
+                     check: Annotated[bool, _flag("--check", "fail if seeds/reference/ is out of date")] = False) -> int:
     from .reference.build import build_reference_tables, stale_files, write_reference
 
     tables = build_reference_tables(settings)
-    if args.check:
+    if check:
         stale = stale_files(settings, tables)
         if stale:
             print(f"seeds/reference is out of date with its sources: {', '.join(stale)}; "
@@ -34,10 +93,11 @@ def _cmd_reference_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_reference_load(args: argparse.Namespace, settings: Settings) -> int:
+@_command(reference, "load", "load seeds/reference/ into the warehouse")
+def _reference_load(settings: Settings, warehouse: Warehouse = None) -> int:
     from .reference.load import load_reference
 
-    warehouse = Path(args.warehouse) if args.warehouse else settings.warehouse_path
+    warehouse = warehouse or settings.warehouse_path
     counts = load_reference(warehouse, settings.reference_dir)
     for table, count in counts.items():
         print(f"reference.{table}: {count:,} rows")
@@ -45,185 +105,64 @@ def _cmd_reference_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
-    from .simulator.config import preset
+@_command(app, "simulate", "generate the source systems' data (deterministic)")
+def _simulate(settings: Settings,
+              preset: Annotated[str, typer.Option(help="demo (default), full or faulty")] = "demo",
+              seed: int | None = None,
+              scale: Annotated[float | None, typer.Option(help="share of a province's real volume (full = 1.0)")] = None,
+              start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD (default 2022-01-01)")] = None,
+              end: Annotated[str | None, typer.Option(
+                  help="last day, YYYY-MM-DD (default yesterday, Asia/Ho_Chi_Minh)")] = None,
+              province: Annotated[list[str] | None, typer.Option(help="province code (repeatable; default 42)")] = None,
+              out: Annotated[Path | None, typer.Option(help="output folder (default data/sources)")] = None) -> int:
+    from .simulator.config import preset as simulation_preset
     from .simulator.run import simulate
 
-    config = preset(args.preset, seed=args.seed, scale=args.scale,
-                    start=date.fromisoformat(args.start) if args.start else None,
-                    end=date.fromisoformat(args.end) if args.end else None,
-                    provinces=tuple(args.province) if args.province else None)
-    out = Path(args.out) if args.out else settings.simulation_dir
-    result = simulate(config, out, settings.reference_dir)
+    config = simulation_preset(preset, seed=seed, scale=scale,
+                               start=date.fromisoformat(start) if start else None,
+                               end=date.fromisoformat(end) if end else None,
+                               provinces=tuple(province) if province else None)
+    result = simulate(config, out or settings.simulation_dir, settings.reference_dir)
     print(f"one-stop-shop database: {result.oss_db} ({result.dossiers:,} dossiers, {result.feedback:,} feedback)")
     print(f"file drops: {result.drop_dir}")
     print(f"manifest: {result.manifest_path} ({result.faults:,} injected faults)")
     return 0
 
 
-def _cmd_oss_serve(args: argparse.Namespace, settings: Settings) -> int:
+@_command(oss, "serve", "serve the one-stop-shop API over the simulated database")
+def _oss_serve(settings: Settings,
+               db: Annotated[Path | None, typer.Option(help="database (default data/sources/oss/oss.sqlite)")] = None,
+               host: str = "127.0.0.1",
+               port: Port = None,
+               as_of: Annotated[str | None, typer.Option(help="the service's clock (default now); ISO 8601")] = None,
+               error_rate: Annotated[float, typer.Option(envvar="CCHC_OSS_ERROR_RATE",
+                                                         help="share of requests answered 429/503")] = 0.0) -> int:
     from .sources.oss.api import serve
 
-    serve(Path(args.db) if args.db else settings.oss_db, args.host, args.port,
+    serve(db or settings.oss_db, host, port or settings.oss_port,
           token=os.environ.get("CCHC_OSS_TOKEN", "demo-oss-token"),
           admin_token=os.environ.get("CCHC_OSS_ADMIN_TOKEN", "demo-oss-admin"),
-          as_of=args.as_of, error_rate=args.error_rate, instance=os.environ.get("CCHC_OSS_INSTANCE") or None)
+          as_of=as_of, error_rate=error_rate, instance=os.environ.get("CCHC_OSS_INSTANCE") or None)
     return 0
 
 
-def _cmd_oss_openapi(args: argparse.Namespace, settings: Settings) -> int:
+@_command(oss, "openapi", f"write the API's OpenAPI document (default {OPENAPI_PATH})")
+def _oss_openapi(settings: Settings, out: Path | None = None) -> int:
     from .sources.oss.openapi import write_openapi
 
-    path = write_openapi(Path(args.out) if args.out else settings.project_root / OPENAPI_PATH)
-    print(f"wrote {path}")
+    print(f"wrote {write_openapi(out or settings.project_root / OPENAPI_PATH)}")
     return 0
 
 
-def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+@_command(app, "extract", "extract-load sources into the raw layer")
+def _extract(settings: Settings, source: Literal["oss", "treasury", "sipas", "par", "papi", "files", "all"],
+             warehouse: Warehouse = None) -> int:
     from .extract.run import extract
 
-    results = extract(settings, args.source, warehouse=Path(args.warehouse) if args.warehouse else None)
+    results = extract(settings, source, warehouse=warehouse)
     for line in results.report_lines():
         print(line)
     return 0 if results.ok else 3
-
-
-def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from .transform import dbt_build, dbt_build_changed
-
-    warehouse = Path(args.warehouse) if args.warehouse else None
-    if args.changed:
-        if args.select:
-            raise SystemExit("cchc build: --changed picks its own selection; leave out --select")
-        result = dbt_build_changed(settings, warehouse=warehouse, full_refresh=args.full_refresh)
-    else:
-        result = dbt_build(settings, warehouse=warehouse, full_refresh=args.full_refresh, select=args.select)
-    print(result.summary())
-    return 0
-
-
-def _cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from .publish import publish
-
-    snapshot = publish(Path(args.warehouse) if args.warehouse else settings.warehouse_path,
-                       Path(args.serving_dir) if args.serving_dir else settings.serving_dir, label=args.label)
-    print(f"published {snapshot}")
-    return 0
-
-
-# Exit status of `cchc validate` when a critical expectation failed: publishing must not go on.
-EXIT_CRITICAL = 4
-
-
-def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from .quality import run_validations
-
-    report = run_validations(settings, Path(args.warehouse) if args.warehouse else None, run_id=args.run_id,
-                             as_of=date.fromisoformat(args.as_of) if args.as_of else None,
-                             suites=tuple(args.suite) if args.suite else None)
-    print(report.alert_text_vi())
-    print(f"{report.results_written} results appended to quality.validation_results; Data Docs: {report.data_docs_path}")
-    return 0 if report.ok_to_publish else EXIT_CRITICAL
-
-
-def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from .bench.harness import RESULTS_DIR, run_scale
-
-    steps = {"floor", "pandas"} - set(args.skip or [])
-    for scale in args.scale:
-        run_scale(scale, work_root=Path(args.work_root), results_dir=Path(args.results_dir or RESULTS_DIR),
-                  steps=steps, keep_data=args.keep_data, timeout=args.step_timeout,
-                  base_warehouse=Path(args.base_warehouse) if args.base_warehouse else None,
-                  dossiers=args.dossiers)
-    print(f"results in {args.results_dir or RESULTS_DIR}")
-    return 0
-
-
-def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
-    from .dbt_docs import DocsServer, generate_docs
-
-    if args.action == "generate":
-        print(f"wrote {generate_docs(settings, warehouse=Path(args.warehouse) if args.warehouse else None)}")
-        return 0
-    server = DocsServer(settings.dbt_docs_dir, args.port).start()
-    print(f"dbt docs: {server.url} (Ctrl+C to stop)")
-    _serve_until_interrupted(server)
-    return 0
-
-
-def _serve_until_interrupted(server) -> None:
-    """Wait on a started server's process until Ctrl+C, then stop it."""
-    try:
-        server.process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-
-
-def _cmd_superset(args: argparse.Namespace, settings: Settings) -> int:
-    from .bi.bundle import bundle_files, read_bundle, write_bundle
-    from .bi.server import SupersetServer
-
-    bundle_dir = settings.project_root / "superset" / "bundle"
-    if args.action == "bundle":
-        if args.check:
-            if read_bundle(bundle_dir) != bundle_files():
-                print("superset/bundle is out of date with cchc.bi.bundle; run `cchc superset bundle`", file=sys.stderr)
-                return 1
-            print("superset/bundle is up to date")
-            return 0
-        print(f"wrote {len(write_bundle(bundle_dir))} files to {bundle_dir}")
-        return 0
-    server = SupersetServer(settings, port=args.port)
-    if args.action == "provision":
-        server.provision()
-        print(f"Superset metadata ready in {server.home}")
-        return 0
-    from .credentials import is_production
-
-    server.start()
-    demo_users = "" if is_production() else "; demo users lanhdao, donvi, phantich, chatluong / $CCHC_SUPERSET_DEMO_PASSWORD"
-    print(f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD{demo_users}); Ctrl+C to stop")
-    _serve_until_interrupted(server)
-    return 0
-
-
-def _cmd_airflow(args: argparse.Namespace, settings: Settings) -> int:
-    from .orchestration import runtime
-
-    if args.action == "env":
-        for name, value in runtime.airflow_env(settings, args.port).items():
-            if name.startswith(("AIRFLOW", "CCHC_")):
-                print(f"export {name}={shlex.quote(value)}")
-        return 0
-    runtime.init_airflow(settings)
-    if args.action == "init":
-        print(f"Airflow ready in {settings.airflow_home} (pool {runtime.WRITER_POOL})")
-        return 0
-    if args.action == "test":
-        result = runtime.dags_test(settings, args.date)
-        print(result.output[-6000:])
-        print(f"{runtime.DAG_ID} {args.date}: run {result.run_id} {result.state or 'did not finish'}")
-        return 0 if result.state == "success" else 4
-    services = runtime.AirflowServices(settings, args.port).start()
-    print(f"Airflow: {services.url} (admin / $CCHC_AIRFLOW_PASSWORD, demo default '{runtime.DEFAULT_PASSWORD}'); "
-          "Ctrl+C to stop")
-    services.serve_until_interrupted()
-    return 0
-
-
-def _cmd_exposures(args: argparse.Namespace, settings: Settings) -> int:
-    from .bi.exposures import write_exposures
-
-    print(f"wrote {write_exposures(settings.project_root)}")
-    return 0
-
-
-def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from .demo import run_demo
-
-    return run_demo(settings)
 
 
 # ---------------------------------------------------------------- file drops: registry commands
@@ -236,15 +175,12 @@ def _file_result(entry, summary) -> int:
     return 0 if entry.status == "loaded" else 3
 
 
-def _cmd_files(args: argparse.Namespace, settings: Settings) -> int:
+@_command(files, "status", "print the registry: each file's status, rows and message")
+def _files_status(settings: Settings, source: Literal["treasury", "sipas", "par", "papi"] | None = None,
+                  warehouse: Warehouse = None) -> int:
     from .extract.files import actions
 
-    warehouse = Path(args.warehouse) if args.warehouse else settings.warehouse_path
-    if args.action == "confirm":
-        return _file_result(*actions.confirm(warehouse, settings.drop_dir, args.file))
-    if args.action == "retry":
-        return _file_result(*actions.retry(warehouse, settings.drop_dir, args.file))
-    entries = actions.status(warehouse, args.source)
+    entries = actions.status(warehouse or settings.warehouse_path, source)
     print(f"{'source':<9} {'file':<34} {'status':<10} {'rows':>7} {'quar.':>6}  changed at        message")
     for e in entries:
         print(f"{e.source:<9} {e.file_name:<34} {e.status:<10} {e.rows_loaded:>7,} {e.rows_quarantined:>6,}  "
@@ -252,157 +188,243 @@ def _cmd_files(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_retract(args: argparse.Namespace, settings: Settings) -> int:
+@_command(files, "confirm", "apply a held file (a version that removes loaded rows), if the file is still the "
+                            "version held")
+def _files_confirm(settings: Settings, file: FileArg, warehouse: Warehouse = None) -> int:
     from .extract.files import actions
 
-    entry = actions.retract(Path(args.warehouse) if args.warehouse else settings.warehouse_path,
-                            settings.drop_dir, args.file, args.reason)
+    return _file_result(*actions.confirm(warehouse or settings.warehouse_path, settings.drop_dir, file))
+
+
+@_command(files, "retry", "load a file again now: after a crash, a rejection or a retraction")
+def _files_retry(settings: Settings, file: FileArg, warehouse: Warehouse = None) -> int:
+    from .extract.files import actions
+
+    return _file_result(*actions.retry(warehouse or settings.warehouse_path, settings.drop_dir, file))
+
+
+@_command(app, "retract", "remove a file's rows from raw_files and raw_meta.quarantine (registry status 'retracted'; "
+                          "not loaded again unless it changes or `cchc files retry` is run)")
+def _retract(settings: Settings, file: Annotated[str, typer.Argument(help="as for `cchc files retry`")],
+             reason: Annotated[str | None, typer.Option(help="why, kept in the registry and its history")] = None,
+             warehouse: Warehouse = None) -> int:
+    from .extract.files import actions
+
+    entry = actions.retract(warehouse or settings.warehouse_path, settings.drop_dir, file, reason)
     print(f"{entry.file_name}: {entry.status}: {entry.message}")
     return 0
 
 
-def _add_file_parsers(commands) -> None:
-    """`cchc files status|confirm|retry` and `cchc retract`: the file registry's commands."""
-    files = commands.add_parser("files", help="the file drops' registry (raw_meta.file_registry)").add_subparsers(
-        dest="action", required=True)
-    status = files.add_parser("status", help="print the registry: each file's status, rows and message")
-    status.add_argument("--source", choices=["treasury", "sipas", "par", "papi"])
-    confirm = files.add_parser("confirm", help="apply a held file (a version that removes loaded rows), if the "
-                                               "file is still the version held")
-    retry = files.add_parser("retry", help="load a file again now: after a crash, a rejection or a retraction")
-    for sub in (confirm, retry):
-        sub.add_argument("file", help="path relative to the drop folder ('treasury/KBNN_42_2024_03.xlsx'), a path, "
-                                      "or the bare file name")
-    for sub in (status, confirm, retry):
-        sub.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
-        sub.set_defaults(handler=_cmd_files)
-    retract = commands.add_parser("retract", help="remove a file's rows from raw_files and raw_meta.quarantine "
-                                                  "(registry status 'retracted'; not loaded again unless it changes "
-                                                  "or `cchc files retry` is run)")
-    retract.add_argument("file", help="as for `cchc files retry`")
-    retract.add_argument("--reason", help="why, kept in the registry and its history")
-    retract.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
-    retract.set_defaults(handler=_cmd_retract)
+# ---------------------------------------------------------------- build, validate, publish
+
+@_command(app, "build", "dbt build of the whole warehouse project")
+def _build(settings: Settings, warehouse: Warehouse = None,
+           full_refresh: Annotated[bool, _flag("--full-refresh", "rebuild incremental models from scratch")] = False,
+           select: Annotated[str | None, typer.Option(help="dbt node selection")] = None,
+           changed: Annotated[bool, _flag(
+               "--changed", "the nightly build: only what is downstream of sources loaded since the last successful "
+                            "--changed build (everything the first time, from scratch after a code change or a "
+                            "reference reload)")] = False) -> int:
+    from .transform import dbt_build, dbt_build_changed
+
+    if changed:
+        if select:
+            raise SystemExit("cchc build: --changed picks its own selection; leave out --select")
+        result = dbt_build_changed(settings, warehouse=warehouse, full_refresh=full_refresh)
+    else:
+        result = dbt_build(settings, warehouse=warehouse, full_refresh=full_refresh, select=select)
+    print(result.summary())
+    return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    settings = load_settings()  # defaults shown in --help come from the environment
-    parser = argparse.ArgumentParser(prog="cchc", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+@_command(app, "publish", "publish the marts to the read-only serving database")
+def _publish(settings: Settings, warehouse: BuildWarehouse = None,
+             serving_dir: Annotated[Path | None, typer.Option(
+                 help="serving folder (default: $CCHC_SERVING_DIR or data/serving)")] = None,
+             label: Annotated[str | None, typer.Option(
+                 help="suffix of the snapshot's file name (e.g. the run id)")] = None) -> int:
+    from .publish import publish
 
-    reference = commands.add_parser("reference", help="reference data").add_subparsers(
-        dest="action", required=True)
-    build = reference.add_parser("build", help="regenerate seeds/reference/ from the sources")
-    build.add_argument("--check", action="store_true", help="fail if seeds/reference/ is out of date")
-    build.set_defaults(handler=_cmd_reference_build)
-    load = reference.add_parser("load", help="load seeds/reference/ into the warehouse")
-    load.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
-    load.set_defaults(handler=_cmd_reference_load)
+    print(f"published {publish(warehouse or settings.warehouse_path, serving_dir or settings.serving_dir, label=label)}")
+    return 0
 
-    simulate = commands.add_parser("simulate", help="generate the source systems' data (deterministic)")
-    simulate.add_argument("--preset", default="demo", help="demo (default), full or faulty")
-    simulate.add_argument("--seed", type=int)
-    simulate.add_argument("--scale", type=float, help="share of a province's real volume (full = 1.0)")
-    simulate.add_argument("--start", help="first day, YYYY-MM-DD (default 2022-01-01)")
-    simulate.add_argument("--end", help="last day, YYYY-MM-DD (default yesterday, Asia/Ho_Chi_Minh)")
-    simulate.add_argument("--province", action="append", help="province code (repeatable; default 42)")
-    simulate.add_argument("--out", help="output folder (default data/sources)")
-    simulate.set_defaults(handler=_cmd_simulate)
 
-    oss = commands.add_parser("oss", help="the one-stop-shop system").add_subparsers(dest="action", required=True)
-    serve = oss.add_parser("serve", help="serve the one-stop-shop API over the simulated database")
-    serve.add_argument("--db", help="database (default data/sources/oss/oss.sqlite)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=settings.oss_port)
-    serve.add_argument("--as-of", help="the service's clock (default now); ISO 8601")
-    serve.add_argument("--error-rate", type=float, default=float(os.environ.get("CCHC_OSS_ERROR_RATE", "0")),
-                       help="share of requests answered 429/503")
-    serve.set_defaults(handler=_cmd_oss_serve)
-    openapi = oss.add_parser("openapi", help=f"write the API's OpenAPI document (default {OPENAPI_PATH})")
-    openapi.add_argument("--out")
-    openapi.set_defaults(handler=_cmd_oss_openapi)
+@_command(app, "validate", "data-quality suites (Great Expectations); exit 4 on a critical failure")
+def _validate(settings: Settings, warehouse: BuildWarehouse = None,
+              run_id: Annotated[str, typer.Option(help="run id recorded with the results")] = "manual",
+              as_of: Annotated[str | None, typer.Option(
+                  help="validation day YYYY-MM-DD (default: today, Asia/Ho_Chi_Minh)")] = None,
+              suite: Annotated[list[str] | None, typer.Option(
+                  help="run only this suite (repeatable), e.g. reconciliation: extracted dossiers per unit and day "
+                       "against the source's daily counts")] = None) -> int:
+    from .quality import run_validations
 
-    extract = commands.add_parser("extract", help="extract-load sources into the raw layer")
-    extract.add_argument("source", choices=["oss", "treasury", "sipas", "par", "papi", "files", "all"])
-    extract.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
-    extract.set_defaults(handler=_cmd_extract)
-    _add_file_parsers(commands)
+    report = run_validations(settings, warehouse, run_id=run_id,
+                             as_of=date.fromisoformat(as_of) if as_of else None,
+                             suites=tuple(suite) if suite else None)
+    print(report.alert_text_vi())
+    print(f"{report.results_written} results appended to quality.validation_results; Data Docs: {report.data_docs_path}")
+    return 0 if report.ok_to_publish else EXIT_CRITICAL
 
-    build = commands.add_parser("build", help="dbt build of the whole warehouse project")
-    build.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
-    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
-    build.add_argument("--select", help="dbt node selection")
-    build.add_argument("--changed", action="store_true",
-                       help="the nightly build: only what is downstream of sources loaded since the last "
-                            "successful --changed build (everything the first time, from scratch after a code "
-                            "change or a reference reload)")
-    build.set_defaults(handler=_cmd_build)
 
-    publish = commands.add_parser("publish", help="publish the marts to the read-only serving database")
-    publish.add_argument("--warehouse", help="build DuckDB file (default: $CCHC_WAREHOUSE)")
-    publish.add_argument("--serving-dir", help="serving folder (default: $CCHC_SERVING_DIR or data/serving)")
-    publish.add_argument("--label", help="suffix of the snapshot's file name (e.g. the run id)")
-    publish.set_defaults(handler=_cmd_publish)
+# ---------------------------------------------------------------- services: docs, Superset, Airflow
 
-    validate = commands.add_parser("validate", help="data-quality suites (Great Expectations); exit 4 on a critical failure")
-    validate.add_argument("--warehouse", help="build DuckDB file (default: $CCHC_WAREHOUSE)")
-    validate.add_argument("--run-id", default="manual", help="run id recorded with the results")
-    validate.add_argument("--as-of", help="validation day YYYY-MM-DD (default: today, Asia/Ho_Chi_Minh)")
-    validate.add_argument("--suite", action="append",
-                          help="run only this suite (repeatable), e.g. reconciliation: extracted dossiers per unit "
-                               "and day against the source's daily counts")
-    validate.set_defaults(handler=_cmd_validate)
+def _serve_until_interrupted(server) -> None:
+    """Wait on a started server's process until Ctrl+C, then stop it."""
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
-    docs = commands.add_parser("docs", help="the data dictionary (dbt docs)").add_subparsers(
-        dest="action", required=True)
-    docs_generate = docs.add_parser("generate", help="generate the static dbt docs page (data/dbt_docs)")
-    docs_generate.add_argument("--warehouse", help="DuckDB file (default: $CCHC_WAREHOUSE)")
-    docs_generate.set_defaults(handler=_cmd_docs)
-    docs_serve = docs.add_parser("serve", help="serve the generated page on localhost")
-    docs_serve.add_argument("--port", type=int, default=settings.docs_port)
-    docs_serve.set_defaults(handler=_cmd_docs)
 
-    superset = commands.add_parser("superset", help="the dashboards (Apache Superset)").add_subparsers(
-        dest="action", required=True)
-    superset_bundle = superset.add_parser("bundle", help="write superset/bundle/ from cchc.bi.bundle")
-    superset_bundle.add_argument("--check", action="store_true", help="fail if superset/bundle/ is out of date")
-    superset_bundle.set_defaults(handler=_cmd_superset)
-    for action, text in (("provision", "migrate metadata, import the bundle, roles, users, RLS (no server)"),
-                         ("serve", "provision, then serve Superset until Ctrl+C")):
-        sub = superset.add_parser(action, help=text)
-        sub.add_argument("--port", type=int, default=settings.superset_port)
-        sub.set_defaults(handler=_cmd_superset)
+@_command(docs, "generate", "generate the static dbt docs page (data/dbt_docs)")
+def _docs_generate(settings: Settings, warehouse: Warehouse = None) -> int:
+    from .dbt_docs import generate_docs
 
-    exposures = commands.add_parser("exposures", help="write dbt exposures for the Superset dashboards")
-    exposures.set_defaults(handler=_cmd_exposures)
+    print(f"wrote {generate_docs(settings, warehouse=warehouse)}")
+    return 0
 
-    demo = commands.add_parser("demo", help="run the main job on the embedded default")
-    demo.set_defaults(handler=_cmd_demo)
 
-    airflow = commands.add_parser("airflow", help="the nightly pipeline (Apache Airflow)").add_subparsers(
-        dest="action", required=True)
-    for action, text in (("init", "metadata database, admin password, warehouse-writer pool (idempotent)"),
-                         ("serve", "init, then API server/UI, scheduler and DAG processor until Ctrl+C"),
-                         ("test", "init, then one whole run of cchc_nightly in this process (airflow dags test)"),
-                         ("env", "print the environment for running the `airflow` command on this data folder")):
-        sub = airflow.add_parser(action, help=text)
-        sub.add_argument("--port", type=int, default=settings.airflow_port)
-        if action == "test":
-            sub.add_argument("--date", default=datetime.now(ZoneInfo(TIME_ZONE)).replace(microsecond=0).isoformat(),
-                             help="logical date, ISO 8601 (default: now)")
-        sub.set_defaults(handler=_cmd_airflow)
+@_command(docs, "serve", "serve the generated page on localhost")
+def _docs_serve(settings: Settings, port: Port = None) -> int:
+    from .dbt_docs import DocsServer
 
-    bench = commands.add_parser("bench", help="benchmark a named scale (bench/README.md)")
-    bench.add_argument("scale", nargs="+", choices=["ci", "province", "national"])
-    bench.add_argument("--work-root", default="/tmp", help="generated data and warehouse go to <work-root>/bench-<scale>")
-    bench.add_argument("--results-dir", help="default: bench/results")
-    bench.add_argument("--skip", action="append", choices=["floor", "pandas"], help="leave out a comparison")
-    bench.add_argument("--keep-data", action="store_true", help="keep the generated files and warehouse")
-    bench.add_argument("--base-warehouse", help="warehouse with the reference data, copied (default: $CCHC_WAREHOUSE)")
-    bench.add_argument("--dossiers", type=int, help="override the scale's volume (recorded in the results)")
-    bench.add_argument("--step-timeout", type=int, default=4 * 3600, help="seconds before a step is killed")
-    bench.set_defaults(handler=_cmd_bench)
-    return parser
+    server = DocsServer(settings.dbt_docs_dir, port or settings.docs_port).start()
+    print(f"dbt docs: {server.url} (Ctrl+C to stop)")
+    _serve_until_interrupted(server)
+    return 0
+
+
+@_command(superset, "bundle", "write superset/bundle/ from cchc.bi.bundle")
+def _superset_bundle(settings: Settings,
+                     check: Annotated[bool, _flag("--check", "fail if superset/bundle/ is out of date")] = False) -> int:
+    from .bi.bundle import bundle_files, read_bundle, write_bundle
+
+    bundle_dir = settings.project_root / "superset" / "bundle"
+    if not check:
+        print(f"wrote {len(write_bundle(bundle_dir))} files to {bundle_dir}")
+        return 0
+    if read_bundle(bundle_dir) != bundle_files():
+        print("superset/bundle is out of date with cchc.bi.bundle; run `cchc superset bundle`", file=sys.stderr)
+        return 1
+    print("superset/bundle is up to date")
+    return 0
+
+
+@_command(superset, "provision", "migrate metadata, import the bundle, roles, users, RLS (no server)")
+def _superset_provision(settings: Settings, port: Port = None) -> int:
+    from .bi.server import SupersetServer
+
+    server = SupersetServer(settings, port=port or settings.superset_port)
+    server.provision()
+    print(f"Superset metadata ready in {server.home}")
+    return 0
+
+
+@_command(superset, "serve", "provision, then serve Superset until Ctrl+C")
+def _superset_serve(settings: Settings, port: Port = None) -> int:
+    from .bi.server import SupersetServer
+    from .credentials import is_production
+
+    server = SupersetServer(settings, port=port or settings.superset_port)
+    server.start()
+    demo_users = "" if is_production() else "; demo users lanhdao, donvi, phantich, chatluong / $CCHC_SUPERSET_DEMO_PASSWORD"
+    print(f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD{demo_users}); Ctrl+C to stop")
+    _serve_until_interrupted(server)
+    return 0
+
+
+@_command(airflow, "init", "metadata database, admin password, warehouse-writer pool (idempotent)")
+def _airflow_init(settings: Settings, port: Port = None) -> int:
+    from .orchestration import runtime
+
+    runtime.init_airflow(settings)
+    print(f"Airflow ready in {settings.airflow_home} (pool {runtime.WRITER_POOL})")
+    return 0
+
+
+@_command(airflow, "serve", "init, then API server/UI, scheduler and DAG processor until Ctrl+C")
+def _airflow_serve(settings: Settings, port: Port = None) -> int:
+    from .orchestration import runtime
+
+    runtime.init_airflow(settings)
+    services = runtime.AirflowServices(settings, port or settings.airflow_port).start()
+    print(f"Airflow: {services.url} (admin / $CCHC_AIRFLOW_PASSWORD, demo default '{runtime.DEFAULT_PASSWORD}'); "
+          "Ctrl+C to stop")
+    services.serve_until_interrupted()
+    return 0
+
+
+@_command(airflow, "test", "init, then one whole run of cchc_nightly in this process (airflow dags test)")
+def _airflow_test(settings: Settings, port: Port = None,
+                  logical_date: Annotated[str | None, typer.Option(
+                      "--date", help="logical date, ISO 8601 (default: now)")] = None) -> int:
+    from .orchestration import runtime
+
+    logical_date = logical_date or datetime.now(ZoneInfo(TIME_ZONE)).replace(microsecond=0).isoformat()
+
+    runtime.init_airflow(settings)
+    result = runtime.dags_test(settings, logical_date)
+    print(result.output[-6000:])
+    print(f"{runtime.DAG_ID} {logical_date}: run {result.run_id} {result.state or 'did not finish'}")
+    return 0 if result.state == "success" else 4
+
+
+@_command(airflow, "env", "print the environment for running the `airflow` command on this data folder")
+def _airflow_env(settings: Settings, port: Port = None) -> int:
+    from .orchestration import runtime
+
+    for name, value in runtime.airflow_env(settings, port or settings.airflow_port).items():
+        if name.startswith(("AIRFLOW", "CCHC_")):
+            print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+# ---------------------------------------------------------------- the rest
+
+@_command(app, "exposures", "write dbt exposures for the Superset dashboards")
+def _exposures(settings: Settings) -> int:
+    from .bi.exposures import write_exposures
+
+    print(f"wrote {write_exposures(settings.project_root)}")
+    return 0
+
+
+@_command(app, "demo", "run the main job on the embedded default")
+def _demo(settings: Settings) -> int:
+    from .demo import run_demo
+
+    return run_demo(settings)
+
+
+# typer takes lists of Enum, not of Literal
+BenchScale = Enum("BenchScale", {name: name for name in ("ci", "province", "national")}, type=str)
+BenchStep = Enum("BenchStep", {name: name for name in ("floor", "pandas")}, type=str)
+
+
+@_command(app, "bench", "benchmark a named scale (bench/README.md)")
+def _bench(settings: Settings, scale: list[BenchScale],
+           work_root: Annotated[Path, typer.Option(
+               help="generated data and warehouse go to <work-root>/bench-<scale>")] = Path("/tmp"),
+           results_dir: Annotated[Path | None, typer.Option(help="default: bench/results")] = None,
+           skip: Annotated[list[BenchStep] | None, typer.Option(help="leave out a comparison")] = None,
+           keep_data: Annotated[bool, _flag("--keep-data", "keep the generated files and warehouse")] = False,
+           base_warehouse: Annotated[Path | None, typer.Option(
+               help="warehouse with the reference data, copied (default: $CCHC_WAREHOUSE)")] = None,
+           dossiers: Annotated[int | None, typer.Option(
+               help="override the scale's volume (recorded in the results)")] = None,
+           step_timeout: Annotated[int, typer.Option(help="seconds before a step is killed")] = 4 * 3600) -> int:
+    from .bench.harness import RESULTS_DIR, run_scale
+
+    results_dir = results_dir or RESULTS_DIR
+    steps = {"floor", "pandas"} - {step.value for step in skip or []}
+    for one in scale:
+        run_scale(one.value, work_root=work_root, results_dir=results_dir, steps=steps,
+                  keep_data=keep_data, timeout=step_timeout, base_warehouse=base_warehouse, dossiers=dossiers)
+    print(f"results in {results_dir}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -410,11 +432,13 @@ def main(argv: list[str] | None = None) -> int:
     from .reference.tables import ReferenceDataError
     from .transform import DbtBuildError
 
-    args = build_parser().parse_args(argv)
     logging.basicConfig(level=os.environ.get("CCHC_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return args.handler(args, load_settings())
+        return app(args=argv, prog_name="cchc", obj=load_settings(), standalone_mode=False)
+    except typer.TyperException as exc:  # bad usage (click's errors): the usage line and a one-line message
+        exc.show()
+        return exc.exit_code
     except (ReferenceDataError, DbtBuildError, PublishError, ValueError, FileNotFoundError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
