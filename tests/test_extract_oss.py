@@ -36,9 +36,9 @@ def run(server, target, today=date(2025, 8, 31), **overrides):
     return extract_oss(*target, settings=settings, today=today)
 
 
-def rows(target, sql):
+def rows(target, sql, *params):
     with duckdb.connect(str(target[0]), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, list(params)).fetchall()
 
 
 def versions(target) -> list[tuple]:
@@ -180,10 +180,10 @@ def test_an_update_inside_the_lag_is_picked_up_and_older_records_are_not_re_read
     server.admin("clock", {"as_of": FIRST_NIGHT})  # same night: only the late dossier is new
     summary = run(server, target)
     assert (late, updated[late]) in {(d, u) for d, u, _ in versions(target)}
-    re_read = rows(target, "SELECT min(updated_at), count(*) FROM raw_oss.dossiers WHERE _dlt_load_id = ?"
-                           .replace("?", f"'{summary.load_id}'"))[0]
+    re_read = rows(target, "SELECT min(updated_at), count(*) FROM raw_oss.dossiers WHERE _dlt_load_id = ?",
+                   summary.load_id)[0]
     assert lagged < re_read[0] and re_read[1] == sum(u > lagged for u in updated.values())
-    kept = rows(target, f"SELECT count(*) FROM raw_oss.dossiers WHERE updated_at <= '{lagged}'")[0][0]
+    kept = rows(target, "SELECT count(*) FROM raw_oss.dossiers WHERE updated_at <= ?", lagged)[0][0]
     assert kept > re_read[1]  # the history before the lag stays as the first run loaded it
     loaded = [(d, u) for d, u, _ in versions(target)]
     assert len(loaded) == len(set(loaded)) == len(updated)
