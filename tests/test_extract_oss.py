@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
@@ -34,9 +36,9 @@ def run(server, target, today=date(2025, 8, 31), **overrides):
     return extract_oss(*target, settings=settings, today=today)
 
 
-def rows(target, sql):
+def rows(target, sql, *params):
     with duckdb.connect(str(target[0]), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, list(params)).fetchall()
 
 
 def versions(target) -> list[tuple]:
@@ -114,6 +116,91 @@ def test_corrections_arrive_as_new_versions(oss_server_factory, faulty_source, t
     run(server, target)
     loaded = {d for (d,) in rows(target, "SELECT DISTINCT dossier_id FROM raw_oss.dossiers")}
     assert corrected and corrected <= loaded
+
+
+def set_visible_from(db, dossier_id: str, visible_from: str) -> str:
+    """Move when the source shows a dossier (a late arrival); returns the previous value."""
+    with sqlite3.connect(db) as con:
+        (before,) = con.execute("SELECT visible_from FROM dossiers WHERE dossier_id = ?", [dossier_id]).fetchone()
+        con.execute("UPDATE dossiers SET visible_from = ? WHERE dossier_id = ?", [visible_from, dossier_id])
+    return before
+
+
+def as_an_earlier_version_left_it(target) -> None:
+    """Rewrite dlt's state as the extractor before dlt's incremental cursor kept it: a
+    ``watermark`` (the newest update time loaded) per resource."""
+    import dlt
+
+    @dlt.source(name="oss")
+    def earlier_version():
+        def rewound(name):
+            @dlt.resource(name=name)
+            def resource():
+                state = dlt.current.resource_state()
+                state["watermark"] = state.pop("incremental")["updated_at"]["last_value"]
+                yield from ()
+            return resource
+        return rewound("dossiers"), rewound("feedback")
+
+    pipeline = dlt.pipeline(pipeline_name="cchc_oss", destination=dlt.destinations.duckdb(str(target[0])),
+                            dataset_name="raw_oss", pipelines_dir=str(target[1]))
+    pipeline.run(earlier_version())
+    assert "watermark" in pipeline.state["sources"]["oss"]["resources"]["dossiers"]
+
+
+def resource_state(target, name: str) -> dict:
+    import dlt
+
+    return dlt.attach(pipeline_name="cchc_oss", pipelines_dir=str(target[1])).state["sources"]["oss"]["resources"][name]
+
+
+@pytest.mark.parametrize("upgraded", [False, True], ids=["cursor", "old-watermark"])
+def test_an_update_inside_the_lag_is_picked_up_and_older_records_are_not_re_read(
+        oss_server_factory, faulty_source, tmp_path, target, upgraded):
+    """A dossier that reaches the source late, its update time a day and a half before the
+    newest one loaded, arrives with the next run (dlt's cursor lags 2 days); records updated
+    before the lag are not asked for again. ``upgraded``: the first run after an upgrade
+    from the extractor that kept its own watermark resumes from that watermark the same way
+    (nothing re-extracted, nothing skipped)."""
+    db = shutil.copy(faulty_source.oss_db, tmp_path / "oss.sqlite")
+    server = oss_server_factory(db, as_of=FIRST_NIGHT)
+    updated = source_state(server)
+    newest = max(updated.values())
+    lagged = (datetime.fromisoformat(newest) - timedelta(days=2)).isoformat()
+    day_and_half_before = (datetime.fromisoformat(newest) - timedelta(days=1.5)).isoformat()
+    late = min((u, d) for d, u in updated.items() if u > day_and_half_before)[1]
+    visible_from = set_visible_from(db, late, "2025-08-30T00:00:00")
+    server.admin("clock", {"as_of": FIRST_NIGHT})  # the source shows its state without it
+    run(server, target)
+    assert late not in {d for d, _, _ in versions(target)}
+    assert max(u for _, u, _ in versions(target)) == newest
+    if upgraded:
+        as_an_earlier_version_left_it(target)
+    set_visible_from(db, late, visible_from)
+    server.admin("clock", {"as_of": FIRST_NIGHT})  # same night: only the late dossier is new
+    summary = run(server, target)
+    assert (late, updated[late]) in {(d, u) for d, u, _ in versions(target)}
+    re_read = rows(target, "SELECT min(updated_at), count(*) FROM raw_oss.dossiers WHERE _dlt_load_id = ?",
+                   summary.load_id)[0]
+    assert lagged < re_read[0] and re_read[1] == sum(u > lagged for u in updated.values())
+    kept = rows(target, "SELECT count(*) FROM raw_oss.dossiers WHERE updated_at <= ?", lagged)[0][0]
+    assert kept > re_read[1]  # the history before the lag stays as the first run loaded it
+    loaded = [(d, u) for d, u, _ in versions(target)]
+    assert len(loaded) == len(set(loaded)) == len(updated)
+    state = resource_state(target, "dossiers")
+    assert "watermark" not in state and state["incremental"]["updated_at"]["last_value"] == newest
+
+
+def test_an_update_time_in_another_shape_stops_the_extraction():
+    """dlt compares the text cursor as text: a value in another shape must not slip through."""
+    import pyarrow as pa
+
+    from cchc.extract.oss import _checked_cursor
+
+    page = pa.table({"updated_at": ["2025-08-15T10:00:00+07:00"]})
+    assert _checked_cursor(page) is page
+    with pytest.raises(ValueError, match="2025-08-15T03:00:00Z"):
+        _checked_cursor(pa.table({"updated_at": ["2025-08-15T10:00:00+07:00", "2025-08-15T03:00:00Z"]}))
 
 
 @pytest.mark.slow

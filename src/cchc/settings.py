@@ -8,6 +8,7 @@ in CI and on the province's server. Secrets are not here: see ``cchc.credentials
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
@@ -45,6 +46,19 @@ class Settings(BaseSettings):
     # The days of the one-stop-shop's daily counts re-read and reconciled every night: the
     # extractor, the reconciliation model and its quality suite read this one value.
     oss_reconcile_days: int = Field(35, ge=1, le=400)
+    # The one-stop-shop API the extraction reads (cchc.extract.oss); no URL: the demo's own
+    # API on oss_port.
+    oss_url: str | None = Field(None, pattern=r"^https?://\S+$")
+    # The instance id the demo's API was started with: every answer must carry it.
+    oss_instance: str | None = None
+    # Days re-read before the newest update time seen (late, back-dated updates).
+    oss_overlap_days: float = Field(2.0, ge=0, le=365)
+    oss_page_size: int = Field(1000, ge=1, le=5000)  # the API's largest page
+    # The first day a fresh warehouse extracts.
+    history_start: date = date(2022, 1, 1)
+    # Attempts per request (transient errors included); the first delay doubles at each retry.
+    oss_max_attempts: int = Field(6, ge=1, le=20)
+    oss_backoff_seconds: float = Field(1.0, ge=0, le=60)
     # Local ports of the demo's services.
     oss_port: int = Field(8765, ge=1, le=65535)
     airflow_port: int = Field(8080, ge=1, le=65535)
@@ -55,6 +69,11 @@ class Settings(BaseSettings):
     @classmethod
     def _root_default(cls, value):
         return value or _project_root()
+
+    @field_validator("oss_url", "oss_instance", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return value or None  # an empty variable (VAR= in a unit file) means unset
 
     # --- derived locations (an override variable wins) ---------------------------------------
 

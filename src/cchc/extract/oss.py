@@ -3,10 +3,13 @@
 Why dlt: its REST client brings the cursor paginator, bearer auth and retries with
 exponential backoff on 429/5xx (honouring Retry-After); its pipeline state is stored in
 the warehouse too, so a fresh machine resumes where the last run stopped; pages go in as
-Arrow tables and load as Parquet (its fast path). Each run re-reads an overlap window before
-the watermark (the latest ``updated_at`` seen) to catch late updates. The watermark lives
-in dlt's resource state, which only advances when a load completes, so an interrupted run
-is simply run again: nothing is lost, and the merge on (id, updated_at) adds no duplicates.
+Arrow tables and load as Parquet (its fast path). Dossiers and feedback use dlt's incremental
+cursor on ``updated_at`` with a lag (``CCHC_OSS_OVERLAP_DAYS``): each run asks for the records
+changed since the newest update time seen less the lag, so late, back-dated updates are
+caught. The cursor lives in dlt's resource state, which only advances when a load completes,
+so an interrupted run is simply run again: nothing is lost, and the merge on (id, updated_at)
+adds no duplicates (dlt leaves deduplicating a lagged range to it). Daily counts re-read a
+reconciliation window before the run's day instead.
 
 Raw tables (schema ``raw_oss``) keep every version of a record the source sent, as sent
 except for personal data (see cchc.personal_data): applicants' names and phones are dropped
@@ -18,7 +21,6 @@ run), ``_extracted_at`` (local time). Staging keeps the latest version per recor
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import dlt
 import pyarrow as pa
+import pyarrow.compute as pc
 import requests
 from dlt.common.runtime.collector import LogCollector, TqdmCollector
 from dlt.sources.helpers.requests import Client
@@ -38,7 +41,7 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 
 from ..credentials import secret
 from ..personal_data import pii_key, pseudonymise
-from ..settings import TIME_ZONE, load_settings, private_dir
+from ..settings import TIME_ZONE, Settings, load_settings, private_dir
 from ..sources.oss import INSTANCE_HEADER
 
 log = logging.getLogger(__name__)
@@ -50,38 +53,46 @@ DOSSIER_TIMESTAMPS = ("received_at", "due_at", "supplement_requested_at", "suppl
                       "apology_letter_at", "paid_online_at", "updated_at")
 
 
+def _default(field: str) -> Any:
+    return Settings.model_fields[field].default
+
+
 @dataclass(frozen=True)
 class OssSettings:
+    """What the extraction needs; ``from_settings`` is the route from the CCHC_* variables."""
+
     base_url: str = "http://127.0.0.1:8765"
     token: str = "demo-oss-token"
     # The instance id the demo's own API was started with (CCHC_OSS_INSTANCE): when set, every
     # answer must carry it, so the extraction never loads another server's data by mistake.
     expected_instance: str | None = None
-    overlap_days: float = 2.0   # re-read this much before the watermark: late updates
-    page_size: int = 1000
-    reconcile_days: int = 35     # daily counts re-read this far back every run (Settings.oss_reconcile_days)
-    history_start: date = date(2022, 1, 1)
-    max_attempts: int = 6       # per request, transient errors included
-    backoff_factor: float = 1.0  # seconds, doubled at each retry
+    overlap_days: float = _default("oss_overlap_days")  # the cursor's lag: late, back-dated updates
+    page_size: int = _default("oss_page_size")
+    reconcile_days: int = _default("oss_reconcile_days")  # daily counts re-read this far back every run
+    history_start: date = _default("history_start")
+    max_attempts: int = _default("oss_max_attempts")  # per request, transient errors included
+    backoff_factor: float = _default("oss_backoff_seconds")  # seconds, doubled at each retry
     max_retry_delay: float = 30.0
 
     @classmethod
-    def from_env(cls) -> OssSettings:
-        env = os.environ
-        default = cls()
-        settings = load_settings()
+    def from_settings(cls, settings: Settings) -> OssSettings:
         return cls(
             # The demo's own API listens on CCHC_OSS_PORT.
-            base_url=env.get("CCHC_OSS_URL", f"http://127.0.0.1:{settings.oss_port}"),
+            base_url=settings.oss_url or f"http://127.0.0.1:{settings.oss_port}",
             token=secret("CCHC_OSS_TOKEN"),
-            expected_instance=env.get("CCHC_OSS_INSTANCE") or None,
-            overlap_days=float(env.get("CCHC_OSS_OVERLAP_DAYS", default.overlap_days)),
-            page_size=int(env.get("CCHC_OSS_PAGE_SIZE", default.page_size)),
+            expected_instance=settings.oss_instance,
+            overlap_days=settings.oss_overlap_days,
+            page_size=settings.oss_page_size,
             reconcile_days=settings.oss_reconcile_days,
-            history_start=date.fromisoformat(env.get("CCHC_HISTORY_START", default.history_start.isoformat())),
-            max_attempts=int(env.get("CCHC_OSS_MAX_ATTEMPTS", default.max_attempts)),
-            backoff_factor=float(env.get("CCHC_OSS_BACKOFF_SECONDS", default.backoff_factor)),
+            history_start=settings.history_start,
+            max_attempts=settings.oss_max_attempts,
+            backoff_factor=settings.oss_backoff_seconds,
         )
+
+    @classmethod
+    def from_env(cls) -> OssSettings:
+        """From this process's CCHC_* variables (a bad value raises ConfigurationError)."""
+        return cls.from_settings(load_settings())
 
 
 def _now_local() -> datetime:
@@ -137,6 +148,30 @@ def _pseudonymised(page: list[dict], key: bytes) -> list[dict]:
     return [{**r, "applicant_id_hash": pseudonymise(r.get("applicant_id_number"), key)} for r in page]
 
 
+# The API's update times: local time to the second with the +07:00 offset. dlt compares a
+# text cursor as text, which orders them as times only while every value has this shape.
+CURSOR_SHAPE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$"
+
+
+def _checked_cursor(table: pa.Table) -> pa.Table:
+    bad = pc.invert(pc.match_substring_regex(table["updated_at"], CURSOR_SHAPE))
+    if pc.any(bad).as_py():
+        example = table.filter(bad)["updated_at"][0].as_py()
+        raise ValueError(f"the API sent updated_at {example!r}, not local time with +07:00: the incremental "
+                         "cursor compares them as text, so nothing was loaded")
+    return table
+
+
+def _initial_cursor(settings: OssSettings, resource_state: dict) -> str:
+    """Where a resource's cursor starts when dlt holds none: at the history start, or, for a
+    warehouse extracted before dlt's cursor was used, its old ``watermark`` less the lag, the
+    window that version would have re-read (nothing re-extracted, nothing skipped)."""
+    watermark = resource_state.get("watermark")
+    if watermark and "incremental" not in resource_state:
+        return (datetime.fromisoformat(watermark) - timedelta(days=settings.overlap_days)).isoformat(timespec="seconds")
+    return datetime.combine(settings.history_start, datetime.min.time()).isoformat() + "+07:00"
+
+
 @dlt.source(name="oss")
 def oss_source(settings: OssSettings, today: date, key: bytes | None = None):
     """``key``: of the applicants' ID hashes (default: CCHC_PII_KEY's)."""
@@ -151,12 +186,9 @@ def oss_source(settings: OssSettings, today: date, key: bytes | None = None):
         session=session,
     )
     extracted_at = _now_local()
-    overlap = timedelta(days=settings.overlap_days)
 
-    def pages(resource: str, path: str, params: dict[str, Any], cursor: str) -> Iterator[pa.Table]:
-        """Pages as Arrow tables (dlt's fast path); advances the watermark in the
-        resource's state, which dlt commits only with a completed load."""
-        state = dlt.current.resource_state()
+    def pages(resource: str, path: str, params: dict[str, Any]) -> Iterator[pa.Table]:
+        """Pages as Arrow tables (dlt's fast path), personal data already dropped."""
         schema = SCHEMAS[resource]
         for number, page in enumerate(client.paginate(path, params={**params, "limit": settings.page_size}), 1):
             if settings.expected_instance:
@@ -166,35 +198,41 @@ def oss_source(settings: OssSettings, today: date, key: bytes | None = None):
             if resource == "dossiers":
                 page = _pseudonymised(page, key)
             records = [{**r, "_source": SOURCE_NAME, "_page": number, "_extracted_at": extracted_at} for r in page]
-            state["watermark"] = max(state.get("watermark") or "", max(r[cursor] for r in page))
             yield pa.Table.from_pylist(records, schema=schema)
 
-    def since(default: str) -> str:
-        watermark = dlt.current.resource_state().get("watermark")
-        if not watermark:
-            return default
-        return (datetime.fromisoformat(watermark) - overlap).isoformat()
-
     metadata = {"_extracted_at": {"data_type": "timestamp", "timezone": False}}
-    initial = datetime.combine(settings.history_start, datetime.min.time()).isoformat() + "+07:00"
+    lag = round(settings.overlap_days * 86400)  # seconds, dlt's unit for a datetime cursor
+    resources_state = dlt.current.source_state().get("resources", {})
 
-    @dlt.resource(name="dossiers", primary_key=("dossier_id", "updated_at"), write_disposition="merge", columns=metadata)
-    def dossiers():
-        yield from pages("dossiers", "dossiers", {"updated_since": since(initial)}, "updated_at")
+    def changes(name: str, id_column: str):
+        """Records changed since dlt's cursor on ``updated_at``, less its lag (late, back-dated
+        updates are re-read; the merge on (id, updated_at) keeps one row per version)."""
+        cursor = dlt.sources.incremental(
+            "updated_at", initial_value=_initial_cursor(settings, resources_state.get(name, {})), lag=lag,
+            # the API's updated_since is strictly later; no Airflow interval replaces the cursor
+            range_start="open", allow_external_schedulers=False)
 
-    @dlt.resource(name="feedback", primary_key=("feedback_id", "updated_at"), write_disposition="merge", columns=metadata)
-    def feedback():
-        yield from pages("feedback", "feedback", {"updated_since": since(initial)}, "updated_at")
+        @dlt.resource(name=name, primary_key=(id_column, "updated_at"), write_disposition="merge", columns=metadata)
+        def resource(updated_at=cursor):
+            dlt.current.resource_state().pop("watermark", None)  # migrated (see _initial_cursor)
+            yield from (_checked_cursor(table) for table in pages(name, name, {"updated_since": updated_at.start_value}))
+        return resource
 
     @dlt.resource(name="daily_counts", primary_key=("unit_key", "day"), write_disposition="merge", columns=metadata)
     def daily_counts():
-        # The counts of recent days still change (late entries, finishing): re-read a
-        # reconciliation window every run, whatever the dossiers' overlap.
-        first_run = not dlt.current.resource_state().get("watermark")
+        # The counts of recent days still change (late entries, finishing): re-read the
+        # reconciliation window before today every run. Not dlt's incremental: the window is
+        # anchored on the run's day, not on the newest day seen, and a day's counts carry no
+        # update time to be a cursor. The state only tells the first run (whole history).
+        state = dlt.current.resource_state()
         date_from = max(settings.history_start, today - timedelta(days=settings.reconcile_days))
-        date_from = settings.history_start if first_run else date_from
-        yield from pages("daily_counts", "daily-counts", {"date_from": date_from.isoformat(), "date_to": today.isoformat()}, "day")
+        date_from = date_from if state.get("watermark") else settings.history_start
+        params = {"date_from": date_from.isoformat(), "date_to": today.isoformat()}
+        for table in pages("daily_counts", "daily-counts", params):
+            state["watermark"] = max(state.get("watermark") or "", pc.max(table["day"]).as_py())
+            yield table
 
+    dossiers, feedback = changes("dossiers", "dossier_id"), changes("feedback", "feedback_id")
     return dossiers, feedback, daily_counts
 
 
