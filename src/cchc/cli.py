@@ -142,7 +142,7 @@ def _oss_serve(settings: Settings,
     serve(db or settings.oss_db, host, port or settings.oss_port,
           token=os.environ.get("CCHC_OSS_TOKEN", "demo-oss-token"),
           admin_token=os.environ.get("CCHC_OSS_ADMIN_TOKEN", "demo-oss-admin"),
-          as_of=as_of, error_rate=error_rate, instance=os.environ.get("CCHC_OSS_INSTANCE") or None)
+          as_of=as_of, error_rate=error_rate, instance=settings.oss_instance)
     return 0
 
 
