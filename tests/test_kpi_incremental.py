@@ -15,7 +15,16 @@ import duckdb
 import pytest
 
 from cchc.settings import load_settings
-from cchc.transform import dbt_build, dbt_build_changed, fresher_sources, missing_relations, project_fingerprint
+from cchc.transform import (
+    dbt_build,
+    dbt_build_changed,
+    fresher_sources,
+    missing_relations,
+    modified_nodes,
+    run_dbt,
+    save_project_state,
+    vars_changed,
+)
 
 KPI_TABLES = ["staging.stg_oss__dossier_versions", "staging.stg_oss__dossiers", "marts.fct_dossier",
               "intermediate.fct_dossier_kpi_flows", "intermediate.fct_dossier_kpi_stocks",
@@ -208,9 +217,10 @@ def test_tables_built_before_the_watermark_columns_recount_on_their_first_increm
         assert_same_rows(con, table, f"inc.{table}")
 
 
-def test_reference_reloads_and_project_changes_are_detected(tmp_path):
-    """What makes the nightly build start from scratch: a source newly loaded (reference
-    data among them) and any change of the project's code (its docs and tests excluded)."""
+def test_reference_reloads_and_var_changes_are_detected(tmp_path):
+    """What makes the nightly build start from scratch, besides a change of the models
+    (below): a source newly loaded (reference data among them) and a var changed, in
+    dbt_project.yml or in the settings (--vars), which dbt's state comparison does not see."""
     def snapshot(path: Path, loads: dict[str, str]) -> Path:
         path.write_text(json.dumps({"results": [{"unique_id": uid, "max_loaded_at": at} for uid, at in loads.items()]}))
         return path
@@ -220,19 +230,53 @@ def test_reference_reloads_and_project_changes_are_detected(tmp_path):
                                                "source.cchc.reference.procedures": "2026-11-01T08:00:00+00:00",
                                                "source.cchc.par.par_scores": "2026-11-21T01:00:00+00:00"})
     assert fresher_sources(before, after) == {"source.cchc.oss.dossiers", "source.cchc.par.par_scores"}
+    copy, state = project_copy(tmp_path)
+    assert vars_changed(copy, state)  # no vars saved: a state of an earlier version
+    save_project_state(copy, state, before)  # any file stands for the manifest here
+    assert not vars_changed(copy, state)
+    assert vars_changed(copy.model_copy(update={"oss_reconcile_days": copy.oss_reconcile_days + 1}), state)
+    edit(copy.dbt_project_dir / "dbt_project.yml", "ranking_min_dossiers: 20", "ranking_min_dossiers: 21")
+    assert vars_changed(copy, state)
+
+
+@pytest.mark.slow
+def test_dbt_state_comparison_finds_changed_computation_not_docs_or_tests(tmp_path):
+    """dbt's state:modified (cchc.transform.modified_nodes) against the saved manifest:
+    descriptions, tests and the project's README change nothing computed; a model's SQL, a
+    macro (the models calling it), a seed's CSV and a config in dbt_project.yml do."""
+    copy, state = project_copy(tmp_path)
+    parsed = run_dbt(copy, ["parse"], warehouse=tmp_path / "w.duckdb", target_dir=tmp_path / "dbt")
+    assert parsed.returncode == 0, parsed.stdout[-2000:]
+    save_project_state(copy, state, tmp_path / "dbt" / "target" / "manifest.json")
+    nodes = json.loads((state / "manifest.json").read_text())["nodes"]
+    changed = lambda: modified_nodes(copy, state, warehouse=tmp_path / "w.duckdb", target_dir=tmp_path / "dbt")  # noqa: E731
+    root = copy.dbt_project_dir
+    edit(root / "README.md", "\n", "\nA note.\n")
+    edit(root / "models" / "quality" / "_quality__models.yml", "description: Newest day with data",
+         "description: Newest day with data (edited)\n        data_tests: [not_null]")
+    assert changed() == []
+    edit(root / "models" / "marts" / "scoring" / "mart_papi_province_year.sql", "select", "select 1 as added,")
+    edit(root / "macros" / "dossiers.sql", "{% macro dossier_timeliness(finished_at, due_at) -%}",
+         "{% macro dossier_timeliness(finished_at, due_at) -%} /* changed */")
+    edit(root / "seeds" / "reporting_labels.csv", "Cấp xã", "Cấp xã (edited)")
+    edit(root / "dbt_project.yml", "small build's time).\n        +materialized: table",
+         "small build's time).\n        +materialized: view")
+    sipas = {uid for uid, n in nodes.items() if n["resource_type"] == "model" and n["fqn"][1:3] == ["staging", "sipas"]}
+    assert set(changed()) == {"model.cchc.mart_papi_province_year", "model.cchc.int_dossiers__enriched",
+                              "seed.cchc.reporting_labels", *sipas}
+
+
+def project_copy(tmp_path: Path):
+    """Settings for a copy of the dbt project under `tmp_path`, and an empty state folder."""
     settings = load_settings()
     copy = settings.model_copy(update={"project_root": tmp_path / "project"})
     shutil.copytree(settings.dbt_project_dir, copy.dbt_project_dir,
                     ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    first = project_fingerprint(copy)
-    assert project_fingerprint(settings) == first
-    readme = copy.dbt_project_dir / "README.md"
-    readme.write_text(readme.read_text() + "\nA note.\n")
-    assert project_fingerprint(copy) == first
-    model = copy.dbt_project_dir / "models" / "marts" / "scoring" / "mart_papi_province_year.sql"
-    model.write_text(model.read_text() + "\n-- a change\n")
-    assert project_fingerprint(copy) != first
-    # The settings the SQL reads (dbt vars: the reconciliation window) are part of it too.
-    changed = project_fingerprint(copy)
-    wider = copy.model_copy(update={"oss_reconcile_days": copy.oss_reconcile_days + 1})
-    assert project_fingerprint(wider) != changed
+    (state := tmp_path / "state").mkdir()
+    return copy, state
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

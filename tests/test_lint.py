@@ -14,8 +14,11 @@ BIN = Path(sys.executable).parent
 
 # Where Python may hold SQL: loading data into the raw layer (extract, reference), the
 # simulated source systems, copying the published snapshot, and the benchmark's hand-written
-# peers. Everything a dashboard, a quality check or an alert shows is a dbt model.
-SQL_FREE = ("src/cchc/bi", "src/cchc/quality", "src/cchc/orchestration", "src/cchc/alerts.py", "dags")
+# peers. Everything a dashboard, a quality check, an alert or the demo shows is a dbt model:
+# the rest of the package and the DAGs hold none.
+SQL_ALLOWED = ("src/cchc/extract", "src/cchc/reference", "src/cchc/sources", "src/cchc/simulator",
+               "src/cchc/publish.py", "src/cchc/bench")
+SQL_FREE = ("src/cchc", "dags")
 # Upper-case keywords, as SQL is written in strings here (prose says "select ... from" too);
 # reading a whole dbt-built table (`SELECT * FROM schema.table`) is not a rule.
 SQL_STATEMENT = re.compile(r"\b(SELECT|WITH)\b[\s\S]{0,400}?\bFROM\b|\bCREATE\s+(OR\s+REPLACE\s+)?(TABLE|VIEW)\b")
@@ -41,9 +44,11 @@ def test_models_pass_sqlfluff(tmp_path):
 
 def test_no_business_sql_outside_dbt():
     offenders = []
+    allowed = [ROOT / path for path in SQL_ALLOWED]
     for scope in SQL_FREE:
-        path = ROOT / scope
-        for file in ([path] if path.is_file() else sorted(path.rglob("*.py"))):
+        for file in sorted((ROOT / scope).rglob("*.py")):
+            if any(file.is_relative_to(path) for path in allowed):
+                continue
             for match in SQL_STATEMENT.finditer(file.read_text(encoding="utf-8")):
                 if PLAIN_READ.fullmatch(match.group(0)):
                     continue

@@ -99,7 +99,7 @@ def test_stale_data_is_critical_and_stops_publishing(clean_warehouse, tmp_path):
                            "WHERE run_id = 'stale' AND NOT success AND unit_key IS NOT NULL").fetchall()
         # The history is appended, not replaced.
         after = con.execute("SELECT count(*) FROM quality.validation_results WHERE run_id <> 'stale'").fetchone()[0]
-    assert ("data_not_older_than_a_day", "critical", "oss_daily_counts") in rows
+    assert ("data_within_source_freshness", "critical", "oss_daily_counts") in rows
     assert after == before
 
 

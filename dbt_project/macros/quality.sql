@@ -20,3 +20,21 @@
 {% macro local_now() -%}
     {{ to_local_timestamp('current_timestamp') }}
 {%- endmacro %}
+
+
+{#- A threshold of a source table's dbt freshness (`threshold`: warn_after | error_after,
+    from the sources' YAML, `dbt source freshness`) in days, as a SQL literal; NULL when
+    the source sets none. The one definition of how old a source's data may be: the
+    data-quality dataset qa_freshness reads it from here, never a number of its own. -#}
+{% macro source_freshness_days(source_name, table_name, threshold) -%}
+    {%- set after = none -%}
+    {%- if execute -%}
+        {%- set source = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+        {%- set after = (source.freshness or {}).get(threshold) -%}
+    {%- endif -%}
+    {%- if after and after.count and after.period -%}
+        cast({{ after.count }} as double) / {{ {'minute': 1440, 'hour': 24, 'day': 1}[after.period] }}
+    {%- else -%}
+        cast(null as double)
+    {%- endif -%}
+{%- endmacro %}

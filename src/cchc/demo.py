@@ -4,7 +4,8 @@ Loads the reference data, simulates the demo province's source systems (Hà Tĩn
 2022-01-01 to yesterday), starts the one-stop-shop API on localhost, extracts every source
 into the raw layer and reports what was loaded and quarantined; then starts Airflow on
 localhost (CCHC_AIRFLOW_PORT, default 8080; login admin / CCHC_AIRFLOW_PASSWORD) and runs
-the nightly DAG once (dbt build, validation, publication), waiting until it is green; then
+the nightly DAG once (dbt build, validation, publication), waiting until it is green, and
+reports the province's units as the marts count them (dbt model dim_province); then
 generates the data dictionary (dbt docs, CCHC_DOCS_PORT, default 8081) and starts Superset
 on the published serving database (CCHC_SUPERSET_PORT, default 8088). On a terminal the
 services keep serving until Ctrl+C; otherwise (CI, scripts) they are checked and stopped
@@ -44,12 +45,6 @@ def run_demo(settings: Settings) -> int:
     print("Reference data loaded (schema 'reference'):")
     for table, count in counts.items():
         print(f"  {table:<22} {count:>8,} rows")
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        summary = con.execute(DEMO_PROVINCE_SUMMARY, [settings.demo_province_code] * 4).fetchone()
-    name, districts, legacy_communes, communes, departments = summary
-    print(f"Demo province {settings.demo_province_code} ({name}): {districts} districts and "
-          f"{legacy_communes} communes until 30/06/2025; {communes} communes from 01/07/2025; "
-          f"{departments} departments scored from 01/03/2025.")
 
     config = preset("demo", provinces=(settings.demo_province_code,))
     result = simulate(config, settings.simulation_dir, settings.reference_dir)
@@ -117,7 +112,20 @@ def _first_nightly_run(settings: Settings, airflow: AirflowServices) -> str:
           f"({run_url(airflow.url, DAG_ID, run_id)})")
     if state == "success":
         print(f"Serving database (read-only snapshot of the marts): {settings.serving_path}")
+        _print_province(settings)
     return state
+
+
+def _print_province(settings: Settings) -> None:
+    """The served province as the marts count it (dbt model marts.dim_province), read from
+    the serving snapshot the nightly run just published."""
+    with duckdb.connect(str(settings.serving_path), read_only=True) as con:
+        cursor = con.execute("SELECT * FROM marts.dim_province")
+        province = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
+    print(f"Demo province {province['province_code']} ({province['unit_name']}): "
+          f"{province['legacy_district_count']} districts and {province['legacy_commune_count']} communes "
+          f"until 30/06/2025; {province['commune_count']} communes from 01/07/2025; "
+          f"{province['department_count']} departments scored from 01/03/2025.")
 
 
 def _start_readers(settings: Settings) -> list:
@@ -146,13 +154,3 @@ def _start_readers(settings: Settings) -> list:
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
-
-
-DEMO_PROVINCE_SUMMARY = """
-SELECT
-    (SELECT name FROM reference.admin_units WHERE scheme = '2025' AND level = 'province' AND code = ?),
-    (SELECT count(*) FROM reference.admin_units WHERE scheme = 'legacy' AND level = 'district' AND province_code = ?),
-    (SELECT count(*) FROM reference.admin_units WHERE scheme = 'legacy' AND level = 'commune' AND province_code = ?),
-    (SELECT count(*) FROM reference.admin_units WHERE scheme = '2025' AND level = 'commune' AND province_code = ?),
-    (SELECT count(*) FROM reference.departments WHERE scheme = 'dept_2025')
-"""

@@ -7,12 +7,13 @@ The nightly build (`dbt_build_changed`) builds only what changed, with dbt's own
 selector rather than bookkeeping of ours: `source_status:fresher+` (the nodes downstream
 of a source whose newest load is later than at the last successful build, from `dbt
 source freshness` snapshots). Inside the selection, the dossier models are incremental.
-A change of the project's code or of reference data rebuilds everything from scratch.
+A change of what the project computes (dbt's `state:modified` against the last build's
+manifest, plus the vars, which dbt's comparison does not see) or of reference data
+rebuilds everything from scratch.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -133,7 +134,17 @@ ALWAYS_BUILT = ("source:oss.daily_counts+", "path:models/quality")
 # New reference data (a procedure moved to another field, a unit's parent changed) changes
 # how every dossier is counted, not only the night's: the build starts from scratch.
 REBUILD_ALL_SOURCES = "source.cchc.reference."
-STATE_FILES = ("manifest.json", "sources.json", "fingerprint")
+STATE_FILES = ("manifest.json", "sources.json")
+# What dbt's state comparison counts as a change of what a model or seed computes: its SQL
+# or CSV, its configs (dbt_project.yml's included), the macros it calls (recursively), its
+# contract, its relation. Not its descriptions (state:modified.persisted_descriptions, which
+# plain state:modified includes under persist_docs) nor its tests: they change no table.
+COMPUTATION_CHANGES = ("state:modified.body", "state:modified.configs", "state:modified.macros",
+                       "state:modified.contract", "state:modified.relation")
+# The vars the last build ran with: dbt's state comparison compares the SQL as written,
+# before `var()` is rendered, so a var changed in dbt_project.yml or by --vars (the
+# settings') goes unseen (dbt 1.11); the saved state keeps them for this complement.
+VARS_FILE = "vars.json"
 
 
 def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
@@ -142,9 +153,11 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
     since the last successful build of this warehouse (dbt's `source_status:fresher+`
     against that build's `dbt source freshness` snapshot), plus those downstream of the
     sources without a freshness check (ALWAYS_BUILT); the incremental models inside do
-    the rest. Everything is rebuilt from scratch (--full-refresh) when the project's code,
-    vars or environment changed since that build (incremental tables would otherwise mix old and
-    new logic) or reference data was reloaded; everything is built (without refresh) when
+    the rest. Everything is rebuilt from scratch (--full-refresh) when what the project
+    computes changed since that build (incremental tables would otherwise mix old and new
+    logic): a model or seed dbt's state comparison finds modified (modified_nodes: SQL, CSV,
+    configs, macros; not docs or tests) or the vars (vars_changed: dbt_project.yml's and the
+    settings'), or when reference data was reloaded; everything is built (without refresh) when
     there is no usable saved state: none, saved for another warehouse, or a warehouse
     lacking a table that build made (e.g. recreated since). The state is saved after a
     successful build only, so a failed night is caught up the next. `full_refresh`:
@@ -163,38 +176,56 @@ def dbt_build_changed(settings: Settings, *, warehouse: Path | None = None,
     state.mkdir(parents=True, exist_ok=True)
     fresh_snapshot = state / "sources.current.json"
     shutil.copyfile(snapshot, fresh_snapshot)
-    fingerprint = project_fingerprint(settings)
     has_state = (all((state / name).exists() for name in STATE_FILES)
                  and (state / "warehouse").exists() and (state / "warehouse").read_text() == str(warehouse)
                  and not missing_relations(warehouse, state / "manifest.json"))
     if has_state and not full_refresh:
-        full_refresh = ((state / "fingerprint").read_text() != fingerprint
+        full_refresh = (vars_changed(settings, state)
                         or any(uid.startswith(REBUILD_ALL_SOURCES)
-                               for uid in fresher_sources(state / "sources.json", fresh_snapshot)))
+                               for uid in fresher_sources(state / "sources.json", fresh_snapshot))
+                        or bool(modified_nodes(settings, state, warehouse=warehouse, target_dir=target_dir)))
     if full_refresh or not has_state:
         command = ["build"] + (["--full-refresh"] if full_refresh else [])
     else:
         command = ["build", "--select", " ".join(("source_status:fresher+", *ALWAYS_BUILT)), "--state", str(state)]
     result = checked(run_dbt(settings, command, warehouse=warehouse, target_dir=target_dir))
-    shutil.copyfile(target_dir / "target" / "manifest.json", state / "manifest.json")
+    save_project_state(settings, state, target_dir / "target" / "manifest.json")
     shutil.move(fresh_snapshot, state / "sources.json")
-    (state / "fingerprint").write_text(fingerprint)
     (state / "warehouse").write_text(str(warehouse))
     return result
 
 
-def project_fingerprint(settings: Settings) -> str:
-    """A digest of everything that decides what the project computes: dbt_project.yml
-    (vars, configs), models, macros and seeds, and the settings' dbt vars (tests and docs
-    change no table)."""
-    digest = hashlib.sha256()
-    root = settings.dbt_project_dir
-    inputs = [root / "dbt_project.yml", *(p for folder in ("models", "macros", "seeds")
-                                         for p in (root / folder).rglob("*") if p.is_file())]
-    for path in sorted(inputs):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(json.dumps(settings.dbt_vars(), sort_keys=True).encode())
-    return digest.hexdigest()
+def save_project_state(settings: Settings, state: Path, manifest: Path) -> None:
+    """Keep what the next build compares its project with: the build's manifest (dbt's
+    --state) and the vars it ran with (VARS_FILE)."""
+    shutil.copyfile(manifest, state / "manifest.json")
+    (state / VARS_FILE).write_text(project_vars(settings))
+
+
+def modified_nodes(settings: Settings, state: Path, *, warehouse: Path | None = None,
+                   target_dir: Path | None = None) -> list[str]:
+    """The unique ids of the models and seeds whose computation differs from the build
+    whose manifest `state` holds (dbt ls --select COMPUTATION_CHANGES --state): changed or
+    new SQL, CSV contents, configs, macros called. Raises DbtBuildError when dbt cannot tell."""
+    listed = run_dbt(settings, ["ls", "--quiet", "--resource-type", "model", "--resource-type", "seed",
+                                "--output", "json", "--output-keys", "unique_id",
+                                "--select", *COMPUTATION_CHANGES, "--state", str(state)],
+                     warehouse=warehouse, target_dir=target_dir)
+    if listed.returncode != 0:
+        raise DbtBuildError(f"dbt ls --select state:modified failed ({listed.returncode}): {listed.stdout[-2000:]}")
+    return sorted(json.loads(line)["unique_id"] for line in listed.stdout.splitlines() if line.startswith("{"))
+
+
+def project_vars(settings: Settings) -> str:
+    """The vars the project's SQL reads, as JSON: dbt_project.yml's under the settings' --vars."""
+    project = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    return json.dumps({**(project.get("vars") or {}), **settings.dbt_vars()}, sort_keys=True, default=str)
+
+
+def vars_changed(settings: Settings, state: Path) -> bool:
+    """The vars differ from those of the build that saved `state` (or it saved none)."""
+    saved = state / VARS_FILE
+    return not saved.exists() or saved.read_text() != project_vars(settings)
 
 
 def fresher_sources(previous: Path, current: Path) -> set[str]:

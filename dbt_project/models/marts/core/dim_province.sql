@@ -1,0 +1,22 @@
+{#- The province the platform serves (var province_code, 2025 scheme): its name and how
+    many units of each scheme and level it has. -#}
+
+with units as (
+
+    select * from {{ ref('dim_unit') }}
+    where province_code = '{{ var("province_code") }}'
+
+)
+
+select
+    province.unit_key,
+    province.unit_code as province_code,
+    province.unit_name,
+    count(*) filter (where units.scheme = 'legacy' and units.unit_level = 'district') as legacy_district_count,
+    count(*) filter (where units.scheme = 'legacy' and units.unit_level = 'commune') as legacy_commune_count,
+    count(*) filter (where units.scheme = '2025' and units.unit_level = 'commune') as commune_count,
+    count(*) filter (where units.scheme = 'dept_2025') as department_count
+from units as province
+cross join units
+where province.scheme = '2025' and province.unit_level = 'province'
+group by province.unit_key, province.unit_code, province.unit_name
