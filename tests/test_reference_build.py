@@ -208,3 +208,32 @@ def test_bad_unit_history_names_the_resolution_change_and_field(tmp_path, values
     with pytest.raises(ReferenceDataError, match=r"admin_unit_changes.yaml: resolutions\[1\] \(1246/NQ-UBTVQH15\)."
                                                  + message):
         apply_unit_history(path, _units_of_2025())
+
+
+SPLIT = """
+resolutions:
+  - number: 819/NQ-UBTVQH14
+    signed: 2019-11-21
+    effective: 2020-01-01
+    changes:
+      - kind: merge
+        into: {code: "11098", name: Xã Kỳ Sơn}
+        from:
+          - {code: "11089", name: Xã Ngọc Kỳ%s}
+      - kind: absorb
+        into: {code: "11113", name: Xã Tân Kỳ}
+        from:
+          - {code: "11089", name: Xã Ngọc Kỳ%s}
+"""
+
+
+def test_a_unit_split_between_successors_is_partial_with_one_default(tmp_path):
+    _, lineage = apply_unit_history(_write(tmp_path / "c.yaml", SPLIT % (", partial: true", ", partial: true")),
+                                    _units_of_2025())
+    assert sorted((r["successor_unit_key"], r["is_partial"], r["is_default_successor"]) for r in lineage) == [
+        ("legacy:11098", True, True), ("legacy:11113", True, False)]
+
+
+def test_a_unit_abolished_twice_without_partial_is_refused(tmp_path):
+    with pytest.raises(ReferenceDataError, match=r"changes\[2\].from\[1\]: Xã Ngọc Kỳ \(11089\) is abolished twice"):
+        apply_unit_history(_write(tmp_path / "c.yaml", SPLIT % ("", "")), _units_of_2025())

@@ -6,7 +6,7 @@ with responses as (
     select
         responses.province_code, responses.survey_year, responses.unit_key, units.peer_group,
         count(distinct responses.response_id) as responses
-    from {{ ref('stg_sipas__responses') }} as responses
+    from {{ ref('int_sipas__responses') }} as responses
     left join {{ ref('dim_unit') }} as units on responses.unit_key = units.unit_key
     group by all
 

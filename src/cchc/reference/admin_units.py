@@ -46,7 +46,7 @@ UNIT_COLUMNS = [
     Column("latitude", "DOUBLE", "WGS84 latitude of the unit's centre"),
     Column("longitude", "DOUBLE", "WGS84 longitude of the unit's centre"),
     Column("area_km2", "DOUBLE", "Area in km² (2025 communes only)"),
-    Column("valid_from", "DATE", "First day the unit exists (NULL: before 2019, the earliest resolution listed)"),
+    Column("valid_from", "DATE", "First day the unit exists (NULL: no later beginning is recorded)"),
     Column("valid_to", "DATE", "Last day the unit exists (NULL: still current)"),
 ]
 

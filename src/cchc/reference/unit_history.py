@@ -87,6 +87,10 @@ def apply_unit_history(path: Path, units: list[dict]) -> tuple[list[dict], list[
     dated = [(field(r, "effective", where, date), where, r) for where, r in located]
     for effective, where, resolution in sorted(dated, key=lambda d: d[0], reverse=True):
         basis = legal_basis(resolution, where)
+        # The units this resolution abolished: a unit split between several successors
+        # (nhập một phần) is listed under each, marked `partial: true`; its records follow
+        # the first listed.
+        split: dict[str, dict] = {}
         # In the order listed: a district's change before its communes', so that a commune's
         # district is the one holding the code before the change.
         for j, change in enumerate(field(resolution, "changes", where, list), start=1):
@@ -114,6 +118,14 @@ def apply_unit_history(path: Path, units: list[dict]) -> tuple[list[dict], list[
                 if kind == "absorb" and code == successor["code"]:
                     raise ReferenceDataError(f"{source}: {name} absorbs itself (a unit that lives on is not "
                                              "among the units joined to it)")
+                is_partial = field(entry, "partial", source, bool) if "partial" in entry else False
+                if code in split:
+                    if not (is_partial and split[code]["is_partial"]):
+                        raise ReferenceDataError(f"{source}: {name} ({code}) is abolished twice (a unit split "
+                                                 "between successors is marked `partial: true` under each)")
+                    lineage.append({**split[code], "successor_unit_key": successor["unit_key"],
+                                    "successor_level": successor["level"], "is_default_successor": False})
+                    continue
                 key = version_key(code, last_day) if f"{LEGACY}:{code}" in keys else f"{LEGACY}:{code}"
                 predecessor = {
                     **successor,
@@ -123,14 +135,16 @@ def apply_unit_history(path: Path, units: list[dict]) -> tuple[list[dict], list[
                     "area_km2": None, "valid_from": None, "valid_to": last_day,
                 }
                 if key in keys:
-                    raise ReferenceDataError(f"{source}: {name} ({code}) is abolished twice")
+                    raise ReferenceDataError(f"{source}: {name} ({code}) is abolished twice (a unit split between "
+                                             "successors is marked `partial: true` under each)")
                 keys.add(key)
                 holder[code] = predecessor
                 earlier_units.append(predecessor)
                 lineage.append({
                     "predecessor_unit_key": key, "successor_unit_key": successor["unit_key"],
                     "predecessor_level": predecessor["level"], "successor_level": successor["level"],
-                    "is_partial": False, "is_default_successor": True, "effective_date": effective,
+                    "is_partial": is_partial, "is_default_successor": True, "effective_date": effective,
                     "legal_basis": basis,
                 })
+                split[code] = lineage[-1]
     return earlier_units, lineage

@@ -11,7 +11,9 @@ with units as (
 
 legacy_end as (
 
-    select max(valid_to) as last_day from units where scheme = 'legacy'
+    select max(valid_to) as last_day
+    from units
+    where scheme = 'legacy'
 
 )
 

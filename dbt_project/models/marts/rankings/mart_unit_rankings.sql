@@ -13,8 +13,9 @@
       then unit code);
     - the rank change compares two ranked periods only.
 
-    A unit born in the 2025 reorganisation has no previous rank of its own, and a rank
-    among 209 legacy communes does not compare with one among 69 new communes. Explicit
+    A unit born in a reorganisation (the 2025 one, or an earlier merger or transfer to
+    another district: domain.md §2) has no previous rank of its own, and a rank among 209
+    legacy communes does not compare with one among 69 new communes. Explicit
     method: for such a unit, `predecessors_previous_value` is the mean of its
     predecessors' values in the previous period (dim_unit_lineage, partial predecessors
     included), and `value_change_vs_predecessors` the difference; no rank change is shown. -#}

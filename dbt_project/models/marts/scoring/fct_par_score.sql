@@ -4,8 +4,7 @@
 select
     scores.province_code,
     scores.score_year,
-    -- the unit that held the code at the end of the year scored
-    {{ unit_version_key('scores.unit_key') }} as unit_key,
+    scores.unit_key,
     scores.peer_group,
     scores.criterion_code,
     scores.criterion_name,
@@ -17,5 +16,4 @@ select
     scores.source_file,
     scores.source_sheet,
     scores.source_row
-from {{ ref('stg_par__scores') }} as scores
-{{ unit_version_join('scores.unit_key', 'make_date(scores.score_year, 12, 31)') }}
+from {{ ref('int_par__scores') }} as scores

@@ -3,14 +3,14 @@
 
 with answers as (
 
-    select * from {{ ref('stg_sipas__answers') }}
+    select * from {{ ref('int_sipas__answers') }}
 
 ),
 
 responses as (
 
     select response_id, survey_date, service_field_name, gender, age_group
-    from {{ ref('stg_sipas__responses') }}
+    from {{ ref('int_sipas__responses') }}
 
 )
 
@@ -19,8 +19,7 @@ select
     answers.question_code,
     answers.survey_year,
     responses.survey_date,
-    -- the unit that held the code on the day of the survey
-    {{ unit_version_key('answers.unit_key') }} as unit_key,
+    answers.unit_key,
     responses.service_field_name,
     responses.gender,
     responses.age_group,
@@ -33,4 +32,3 @@ select
     answers.is_satisfied
 from answers
 join responses on responses.response_id = answers.response_id
-{{ unit_version_join('answers.unit_key', 'responses.survey_date') }}

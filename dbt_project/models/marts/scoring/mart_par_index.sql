@@ -19,7 +19,7 @@ with fields as (
 
 scores as (
 
-    select * from {{ ref('stg_par__scores') }}
+    select * from {{ ref('int_par__scores') }}
 
 ),
 

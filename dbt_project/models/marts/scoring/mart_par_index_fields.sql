@@ -4,7 +4,7 @@
 
 with scores as (
 
-    select * from {{ ref('stg_par__scores') }}
+    select * from {{ ref('int_par__scores') }}
 
 ),
 

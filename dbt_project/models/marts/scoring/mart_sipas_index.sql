@@ -16,13 +16,13 @@
 
 with answers as (
 
-    select * from {{ ref('stg_sipas__answers') }}
+    select * from {{ ref('int_sipas__answers') }}
 
 ),
 
 responses as (
 
-    select * from {{ ref('stg_sipas__responses') }}
+    select * from {{ ref('int_sipas__responses') }}
 
 ),
 
