@@ -21,9 +21,48 @@ def test_run_day_is_the_local_day_of_the_logical_date():
 STATES_OK = {t: "success" for t in nightly.STEP_NAMES_VI}
 
 
-def test_a_clean_run_sends_nothing():
-    report = nightly.run_report("cchc_nightly", "r1", TODAY, STATES_OK, {}, {t: [] for t in STATES_OK}, [])
-    assert report == nightly.RunReport(False, None, None)
+SUMMARIES = {"extract_oss": "oss 1,234 dòng", "extract_treasury": "treasury 12 dòng",
+             "dbt_build": "dbt passed: 120 models, 400 tests", "validate": "Kiểm tra chất lượng: 20/20 kiểm tra đạt",
+             "publish": "công bố cchc__r1.duckdb"}
+
+
+def test_a_clean_run_sends_nothing_and_logs_one_line():
+    report = nightly.run_report("cchc_nightly", "r1", TODAY, STATES_OK, {}, {t: [] for t in STATES_OK}, [],
+                                SUMMARIES)
+    assert (report.failed, report.subject, report.body) == (False, None, None)
+    assert report.summary == (
+        "Lượt chạy r1 của cchc_nightly (dữ liệu ngày 16/08/2025) thành công: trích xuất oss 1,234 dòng, "
+        "treasury 12 dòng; dbt passed: 120 models, 400 tests; Kiểm tra chất lượng: 20/20 kiểm tra đạt; "
+        "công bố cchc__r1.duckdb")
+
+
+def test_the_summary_of_a_run_with_warnings_counts_them_and_a_failed_run_has_none():
+    warned = nightly.run_report("cchc_nightly", "r1", TODAY, STATES_OK, {},
+                                {"extract_sipas": ["a", "b"], "validate": ["c"]}, [], SUMMARIES)
+    assert warned.summary.startswith("Lượt chạy r1 của cchc_nightly (dữ liệu ngày 16/08/2025) thành công, 3 cảnh báo: ")
+    failed = nightly.run_report("cchc_nightly", "r1", TODAY, {**STATES_OK, "publish": "failed"}, {}, {}, [], SUMMARIES)
+    assert failed.failed and failed.summary is None
+
+
+def test_the_validation_log_is_one_line_per_suite_with_the_failing_checks_by_title(settings):
+    from cchc.quality.report import CheckFailure
+    from cchc.quality.suites import load_suites
+
+    suites = load_suites(settings.project_root / "expectations")
+    first, second = suites[0], suites[1]
+    failing = first.datasets[0].expectations[0]
+    person = "Nguyễn Văn A 0912345678"  # whatever a message carries stays out of the log
+    failures = [CheckFailure(first.name, failing.name, "critical", ["U1", "U2"], f"{failing.title_vi}: {person}")]
+    lines = nightly.validation_lines(failures, suites)
+    total = sum(len(d.expectations) for s in suites for d in s.datasets)
+    count = sum(len(d.expectations) for d in first.datasets)
+    assert len(lines) == len(suites) + 1
+    assert lines[0] == f"Kiểm tra chất lượng: {total - 1}/{total} kiểm tra đạt"
+    assert lines[1] == (f"Bộ kiểm tra {first.name} ({first.title_vi}): {count - 1}/{count} đạt; "
+                        f"không đạt: {failing.title_vi} (nghiêm trọng, 2 đơn vị)")
+    count = sum(len(d.expectations) for d in second.datasets)
+    assert lines[2] == f"Bộ kiểm tra {second.name} ({second.title_vi}): {count}/{count} đạt"
+    assert all("\n" not in line and person not in line for line in lines)
 
 
 def test_a_failed_source_gives_one_failure_report_naming_the_step_and_what_did_not_run():

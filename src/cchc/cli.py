@@ -1,6 +1,7 @@
 """Command-line entry point: ``cchc <command>``. Airflow tasks and the Makefile call these
 commands; nothing here is specific to either."""
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -137,12 +138,15 @@ def _oss_serve(settings: Settings,
                as_of: Annotated[str | None, typer.Option(help="the service's clock (default now); ISO 8601")] = None,
                error_rate: Annotated[float, typer.Option(envvar="CCHC_OSS_ERROR_RATE",
                                                          help="share of requests answered 429/503")] = 0.0) -> int:
+    from .local_server import sigterm_as_interrupt
     from .sources.oss.api import serve
 
-    serve(db or settings.oss_db, host, port or settings.oss_port,
-          token=os.environ.get("CCHC_OSS_TOKEN", "demo-oss-token"),
-          admin_token=os.environ.get("CCHC_OSS_ADMIN_TOKEN", "demo-oss-admin"),
-          as_of=as_of, error_rate=error_rate, instance=settings.oss_instance)
+    # Uvicorn shuts down gracefully on SIGTERM, then raises it again: exit 0, as the other services.
+    with sigterm_as_interrupt(), contextlib.suppress(KeyboardInterrupt):
+        serve(db or settings.oss_db, host, port or settings.oss_port,
+              token=os.environ.get("CCHC_OSS_TOKEN", "demo-oss-token"),
+              admin_token=os.environ.get("CCHC_OSS_ADMIN_TOKEN", "demo-oss-admin"),
+              as_of=as_of, error_rate=error_rate, instance=settings.oss_instance)
     return 0
 
 
@@ -268,16 +272,7 @@ def _validate(settings: Settings, warehouse: BuildWarehouse = None,
 
 
 # ---------------------------------------------------------------- services: docs, Superset, Airflow
-
-def _serve_until_interrupted(server) -> None:
-    """Wait on a started server's process until Ctrl+C, then stop it."""
-    try:
-        server.process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-
+# In the foreground until Ctrl+C or SIGTERM, which stop every process they started; exit 0.
 
 @_command(docs, "generate", "generate the static dbt docs page (data/dbt_docs)")
 def _docs_generate(settings: Settings, warehouse: Warehouse = None) -> int:
@@ -290,11 +285,11 @@ def _docs_generate(settings: Settings, warehouse: Warehouse = None) -> int:
 @_command(docs, "serve", "serve the generated page on localhost")
 def _docs_serve(settings: Settings, port: Port = None) -> int:
     from .dbt_docs import DocsServer
+    from .local_server import serve_in_foreground
 
-    server = DocsServer(settings.dbt_docs_dir, port or settings.docs_port).start()
-    print(f"dbt docs: {server.url} (Ctrl+C to stop)")
-    _serve_until_interrupted(server)
-    return 0
+    server = DocsServer(settings.dbt_docs_dir, port or settings.docs_port)
+    return serve_in_foreground(server, lambda: print(f"dbt docs: {server.url} (Ctrl+C or SIGTERM to stop)",
+                                                      flush=True))
 
 
 @_command(superset, "bundle", "write superset/bundle/ from cchc.bi.bundle")
@@ -327,13 +322,12 @@ def _superset_provision(settings: Settings, port: Port = None) -> int:
 def _superset_serve(settings: Settings, port: Port = None) -> int:
     from .bi.server import SupersetServer
     from .credentials import is_production
+    from .local_server import serve_in_foreground
 
     server = SupersetServer(settings, port=port or settings.superset_port)
-    server.start()
     demo_users = "" if is_production() else "; demo users lanhdao, donvi, phantich, chatluong / $CCHC_SUPERSET_DEMO_PASSWORD"
-    print(f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD{demo_users}); Ctrl+C to stop")
-    _serve_until_interrupted(server)
-    return 0
+    return serve_in_foreground(server, lambda: print(
+        f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD{demo_users}); Ctrl+C or SIGTERM to stop", flush=True))
 
 
 @_command(airflow, "init", "metadata database, admin password, warehouse-writer pool (idempotent)")
@@ -347,14 +341,14 @@ def _airflow_init(settings: Settings, port: Port = None) -> int:
 
 @_command(airflow, "serve", "init, then API server/UI, scheduler and DAG processor until Ctrl+C")
 def _airflow_serve(settings: Settings, port: Port = None) -> int:
+    from .local_server import serve_in_foreground
     from .orchestration import runtime
 
     runtime.init_airflow(settings)
-    services = runtime.AirflowServices(settings, port or settings.airflow_port).start()
-    print(f"Airflow: {services.url} (admin / $CCHC_AIRFLOW_PASSWORD, demo default '{runtime.DEFAULT_PASSWORD}'); "
-          "Ctrl+C to stop")
-    services.serve_until_interrupted()
-    return 0
+    services = runtime.AirflowServices(settings, port or settings.airflow_port)
+    return serve_in_foreground(services, lambda: print(
+        f"Airflow: {services.url} (admin / $CCHC_AIRFLOW_PASSWORD, demo default '{runtime.DEFAULT_PASSWORD}'); "
+        "Ctrl+C or SIGTERM to stop", flush=True))
 
 
 @_command(airflow, "test", "init, then one whole run of cchc_nightly in this process (airflow dags test)")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .local_server import ensure_port_free, stop_process, wait_until_answering
+from .local_server import ChildProcess, ensure_port_free, start_process, wait_until_answering
 from .settings import Settings
 from .transform import DbtBuildError, run_dbt
 
@@ -33,12 +33,11 @@ def generate_docs(settings: Settings, *, warehouse: Path | None = None, out_dir:
     return out_dir / "index.html"
 
 
-class DocsServer:
+class DocsServer(ChildProcess):
     """A static HTTP server over the generated documentation folder."""
 
     def __init__(self, directory: Path, port: int, host: str = "127.0.0.1"):
         self.directory, self.port, self.host = directory, port, host
-        self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -46,11 +45,8 @@ class DocsServer:
 
     def start(self, timeout: float = 20) -> DocsServer:
         ensure_port_free(self.host, self.port, "dbt docs server", "CCHC_DOCS_PORT")
-        self.process = subprocess.Popen(
+        self.process = start_process(
             [sys.executable, "-m", "http.server", str(self.port), "--bind", self.host, "--directory", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until_answering(self.process, self.url, timeout, "dbt docs server")
         return self
-
-    def stop(self) -> None:
-        stop_process(self.process)

@@ -15,7 +15,6 @@ when the run is done. SIGTERM stops them too: nothing outlives the demo.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 
@@ -26,7 +25,7 @@ from .bi.server import SupersetServer
 from .credentials import SECRETS, require_production_secrets, secret
 from .dbt_docs import DocsServer, generate_docs
 from .extract.run import extract
-from .local_server import ensure_port_free
+from .local_server import ensure_port_free, sigterm_as_interrupt
 from .orchestration.nightly import DAG_ID, run_url
 from .orchestration.runtime import DEFAULT_PASSWORD, AirflowServices, init_airflow
 from .reference.load import load_reference
@@ -39,7 +38,11 @@ from .sources.oss.process import OssServer
 def run_demo(settings: Settings) -> int:
     require_production_secrets(*SECRETS)  # CCHC_ENV=production: no demo secret anywhere
     # A terminated demo must stop its servers (the `finally` below), like Ctrl+C does.
-    signal.signal(signal.SIGTERM, _interrupt)
+    with sigterm_as_interrupt():
+        return _run_demo(settings)
+
+
+def _run_demo(settings: Settings) -> int:
     counts = load_reference(settings.warehouse_path, settings.reference_dir)
     print(f"Kho dữ liệu / warehouse: {settings.warehouse_path}")
     print("Reference data loaded (schema 'reference'):")
@@ -150,7 +153,3 @@ def _start_readers(settings: Settings) -> list:
             service.stop()
         raise
     return services
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt

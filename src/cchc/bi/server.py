@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import time
 import urllib.error
@@ -24,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from ..credentials import SECRETS, require_production_secrets
+from ..local_server import ChildProcess, start_process
 from ..settings import Settings
 from .lockdown import SERVING_PATH_VARIABLE
 
@@ -38,7 +38,7 @@ class SupersetError(RuntimeError):
     pass
 
 
-class SupersetServer:
+class SupersetServer(ChildProcess):
     def __init__(self, settings: Settings, port: int = 8088, host: str = "127.0.0.1",
                  serving_path: Path | None = None, home: Path | None = None, workers: int = 1) -> None:
         self.settings = settings
@@ -47,7 +47,6 @@ class SupersetServer:
         self.serving_path = Path(serving_path or settings.serving_path)
         self.home = Path(home or settings.superset_home)
         self.workers = workers
-        self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -99,16 +98,16 @@ class SupersetServer:
         self.provision()
         log.info("starting Superset on %s (log %s)", self.url, self.log_file)
         out = self.log_file.open("a", encoding="utf-8")
-        self.process = subprocess.Popen(
+        self.process = start_process(
             [str(self.venv_bin / "gunicorn"), "--bind", f"{self.host}:{self.port}", "--workers", str(self.workers),
              "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--limit-request-line", "0",
              "--limit-request-field_size", "0", "superset.app:create_app()"],
-            env=self.env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            env=self.env(), stdout=out, stderr=subprocess.STDOUT)
         out.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()  # the workers gunicorn forked may outlive it
                 raise SupersetError(f"Superset exited ({self.process.returncode}); see {self.log_file}:\n"
                                     + _tail(self.log_file))
             try:
@@ -121,16 +120,6 @@ class SupersetServer:
             time.sleep(1)
         self.stop()
         raise TimeoutError(f"Superset did not answer on {self.url}/health within {timeout:.0f} s; see {self.log_file}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)  # gunicorn's master and its workers
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
 
     def __enter__(self) -> SupersetServer:
         return self.start()

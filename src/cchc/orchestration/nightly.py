@@ -35,7 +35,12 @@ FAILED_STATES = ("failed", "upstream_failed")
 
 
 class CriticalValidationError(RuntimeError):
-    """A critical expectation failed: the run must not publish."""
+    """A critical expectation failed: the run must not publish. ``lines``: the log's
+    summary, one line per suite."""
+
+    def __init__(self, text: str, lines: list[str]):
+        super().__init__(text)
+        self.lines = lines
 
 
 def run_day(moment: datetime) -> date:
@@ -46,14 +51,16 @@ def run_day(moment: datetime) -> date:
 
 @dataclass
 class StepResult:
-    """What a step tells the run report: a line for the log, warnings for the alert."""
+    """What a step tells the run report: lines for its log, a few words for the run's
+    one-line summary, warnings for the alert."""
 
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
+    summary: str = ""
 
     def as_dict(self) -> dict:
-        return {"lines": self.lines, "warnings": self.warnings, "units": self.units}
+        return {"lines": self.lines, "warnings": self.warnings, "units": self.units, "summary": self.summary}
 
 
 def extract_source(settings: Settings, source: str, today: date) -> StepResult:
@@ -69,6 +76,8 @@ def extract_source(settings: Settings, source: str, today: date) -> StepResult:
 
         summary = extract_oss(settings.warehouse_path, settings.dlt_dir, today=today)
         result.lines.append("oss: " + summary.report("lần tải", "hoàn tất lần tải bị gián đoạn", "không có gì mới"))
+        rows = sum(summary.rows.values()) + sum(sum(r.values()) for r in summary.resumed.values())
+        result.summary = f"oss {rows:,} dòng"
         return result
     from ..extract.files import load_file_drops
 
@@ -77,6 +86,7 @@ def extract_source(settings: Settings, source: str, today: date) -> StepResult:
     result.lines.append(f"{source}: {summary.files_loaded} tệp tải mới, {summary.files_skipped} không đổi, "
                         f"{summary.files_rejected} bị từ chối{held}; {summary.rows_loaded:,} dòng, "
                         f"{summary.rows_quarantined:,} dòng cách ly")
+    result.summary = f"{source} {summary.rows_loaded:,} dòng"
     if summary.files_rejected or summary.rows_quarantined or summary.files_held:
         held = (f", {summary.files_held} tệp bị giữ lại chưa áp dụng (bản mới sẽ xóa dòng đã nạp: kiểm tra với "
                 "nơi gửi rồi chạy `cchc files confirm <tệp>`)") if summary.files_held else ""
@@ -92,45 +102,72 @@ def build(settings: Settings) -> StepResult:
     cchc.transform.dbt_build_changed); everything on the first night."""
     from ..transform import dbt_build_changed
 
-    return StepResult(lines=[dbt_build_changed(settings).summary()])
+    line = dbt_build_changed(settings).summary()
+    return StepResult(lines=[line], summary=line)
 
 
 def validate(settings: Settings, run_id: str, today: date) -> StepResult:
     """Great Expectations suites (cchc.quality). Critical failures raise
     CriticalValidationError (no publish); warnings go to the run's alert."""
     from ..quality import run_validations
+    from ..quality.suites import load_suites
 
     report = run_validations(settings, run_id=run_id, as_of=today)
+    suites = load_suites(settings.project_root / "expectations")
+    lines = validation_lines(report.failures, suites)
     text = report.alert_text_vi()
     if not report.ok_to_publish:
-        raise CriticalValidationError(text)
-    result = StepResult(lines=[text or "Kiểm tra chất lượng: đạt"])
+        raise CriticalValidationError(text, lines)
+    result = StepResult(lines=lines, summary=lines[0])
     if report.warnings:
         result.warnings.append(text)
         result.units = sorted({u for w in report.warnings for u in w.units})
     return result
 
 
+def validation_lines(failures: list, suites: list) -> list[str]:
+    """The validation's log: the checks passed in all, then one line per suite with its
+    counts and its failing checks by title (no unit, no value: those go to the alert)."""
+    severity_vi = {"critical": "nghiêm trọng", "warning": "cảnh báo"}
+    failed = {(f.suite, f.expectation): f for f in failures}
+    lines = []
+    for suite in suites:
+        specs = [e for d in suite.datasets for e in d.expectations]
+        bad = [(spec, failed[suite.name, spec.name]) for spec in specs if (suite.name, spec.name) in failed]
+        line = f"Bộ kiểm tra {suite.name} ({suite.title_vi}): {len(specs) - len(bad)}/{len(specs)} đạt"
+        if bad:
+            line += "; không đạt: " + "; ".join(
+                f"{spec.title_vi} ({severity_vi.get(f.severity, f.severity)}"
+                + (f", {len(f.units)} đơn vị)" if f.units else ")") for spec, f in bad)
+        lines.append(line)
+    total = sum(len(d.expectations) for s in suites for d in s.datasets)
+    return [f"Kiểm tra chất lượng: {total - len(failed)}/{total} kiểm tra đạt", *lines]
+
+
 def publish(settings: Settings, run_id: str) -> StepResult:
     from ..publish import publish as publish_snapshot
 
     snapshot = publish_snapshot(settings.warehouse_path, settings.serving_dir, label=run_id)
-    return StepResult(lines=[f"đã công bố {snapshot}"])
+    return StepResult(lines=[f"đã công bố {snapshot}"], summary=f"công bố {snapshot.name}")
 
 
 @dataclass
 class RunReport:
-    """The one alert of a run (None when there is nothing to say) and whether it failed."""
+    """The one alert of a run (None when there is nothing to say), whether it failed, and
+    the one line the report task logs on a green run."""
 
     failed: bool
     subject: str | None
     body: str | None
+    summary: str | None = None
 
 
 def run_report(dag_id: str, run_id: str, run_day_: date, states: dict[str, str | None],
-               errors: dict[str, str], warnings: dict[str, list[str]], units: list[str]) -> RunReport:
+               errors: dict[str, str], warnings: dict[str, list[str]], units: list[str],
+               summaries: dict[str, str] | None = None) -> RunReport:
     """Compose the run's single alert from the final states of its steps, the errors they
-    recorded and the warnings of the steps that succeeded."""
+    recorded and the warnings of the steps that succeeded; on a green run, also the line
+    summing it up from the steps' `summaries`."""
     failed = [t for t, s in states.items() if s == "failed"]
     not_run = [t for t, s in states.items() if s == "upstream_failed"]
     header = f"Lượt chạy {run_id} của {dag_id} (dữ liệu ngày {run_day_:%d/%m/%Y})"
@@ -145,10 +182,20 @@ def run_report(dag_id: str, run_id: str, run_day_: date, states: dict[str, str |
         lines += _warning_lines(warnings, units)
         steps = ", ".join(STEP_NAMES_VI.get(t, t) for t in failed) or "không rõ"
         return RunReport(True, f"[CCHC] Lỗi pipeline hằng đêm ngày {run_day_:%d/%m/%Y}: {steps}", "\n".join(lines))
-    if any(warnings.values()):
+    count = sum(len(texts) for texts in warnings.values())
+    summary = _run_summary(header, summaries or {}, count)
+    if count:
         lines = [f"{header} hoàn tất và đã công bố, có cảnh báo:"] + _warning_lines(warnings, units)
-        return RunReport(False, f"[CCHC] Cảnh báo dữ liệu ngày {run_day_:%d/%m/%Y}", "\n".join(lines))
-    return RunReport(False, None, None)
+        return RunReport(False, f"[CCHC] Cảnh báo dữ liệu ngày {run_day_:%d/%m/%Y}", "\n".join(lines), summary)
+    return RunReport(False, None, None, summary)
+
+
+def _run_summary(header: str, summaries: dict[str, str], warning_count: int) -> str:
+    extracted = [summaries[f"extract_{s}"] for s in SOURCES if summaries.get(f"extract_{s}")]
+    parts = [f"trích xuất {', '.join(extracted)}"] if extracted else []
+    parts += [summaries[t] for t in ("dbt_build", "validate", "publish") if summaries.get(t)]
+    warned = f", {warning_count} cảnh báo" if warning_count else ""
+    return f"{header} thành công{warned}: " + "; ".join(parts)
 
 
 def _warning_lines(warnings: dict[str, list[str]], units: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import requests
 
 from ..credentials import SECRETS, require_production_secrets, secret
+from ..local_server import start_process, stop_processes
 from ..settings import TIME_ZONE, Settings, private_dir
 from .nightly import DAG_ID, WRITER_POOL
 
@@ -147,10 +148,9 @@ class AirflowServices:
         logs.mkdir(parents=True, exist_ok=True)
         env = airflow_env(self.settings, self.port)
         for component in (["api-server", "--port", str(self.port)], ["scheduler"], ["dag-processor"]):
-            log_file = open(logs / f"{component[0]}.log", "ab")
-            self.processes.append(subprocess.Popen([airflow_executable(), *component], env=env, stdout=log_file,
-                                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                                   start_new_session=True))
+            with open(logs / f"{component[0]}.log", "ab") as log_file:
+                self.processes.append(start_process([airflow_executable(), *component], env=env, stdout=log_file,
+                                                    stderr=subprocess.STDOUT))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             dead = [p for p in self.processes if p.poll() is not None]
@@ -206,23 +206,6 @@ class AirflowServices:
             time.sleep(3)
         raise TimeoutError(f"run {run_id} of {DAG_ID} still running after {timeout:.0f} s")
 
-    def serve_until_interrupted(self) -> None:
-        """Keep serving until Ctrl+C (or until a component dies), then stop everything."""
-        try:
-            while all(p.poll() is None for p in self.processes):
-                time.sleep(5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self.stop()
-
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, 15)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
+        stop_processes(self.processes)
         self.processes.clear()

@@ -66,7 +66,9 @@ def validate(context: dict) -> nightly.StepResult:
     try:
         return nightly.validate(load_settings(), context["run_id"], _run_day(context))
     except nightly.CriticalValidationError as exc:
-        raise AirflowFailException(str(exc)) from exc  # the data will not change on a retry
+        for line in exc.lines:
+            log.error("%s", line)
+        raise AirflowFailException(str(exc)) from None  # the data will not change on a retry
 
 
 @_recording_errors
@@ -83,7 +85,7 @@ def report(**context: Any) -> list[str]:
     ti, run_id = context["ti"], context["run_id"]
     states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[run_id]).get(run_id, {})
     states = {t: states.get(t) for t in nightly.STEP_NAMES_VI if t in states}
-    errors, warnings, units = {}, {}, []
+    errors, warnings, units, summaries = {}, {}, [], {}
     for task, state in states.items():
         if state == "failed":
             errors[task] = ti.xcom_pull(task_ids=task, key="error") or ""
@@ -91,7 +93,10 @@ def report(**context: Any) -> list[str]:
             result = ti.xcom_pull(task_ids=task) or {}
             warnings[task] = result.get("warnings") or []
             units += result.get("units") or []
-    report_ = nightly.run_report(ti.dag_id, run_id, _run_day(context), states, errors, warnings, units)
+            summaries[task] = result.get("summary") or ""
+    report_ = nightly.run_report(ti.dag_id, run_id, _run_day(context), states, errors, warnings, units, summaries)
+    if report_.summary:
+        log.info("%s", report_.summary)
     channels: list[str] = []
     if report_.subject:
         url = nightly.run_url(os.environ.get("AIRFLOW__API__BASE_URL", "http://localhost:8080"), ti.dag_id, run_id)

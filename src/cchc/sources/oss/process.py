@@ -11,11 +11,11 @@ from pathlib import Path
 
 import requests
 
-from ...local_server import ensure_port_free, stop_process, wait_until_answering
+from ...local_server import ChildProcess, ensure_port_free, start_process, wait_until_answering
 from . import INSTANCE_HEADER
 
 
-class OssServer:
+class OssServer(ChildProcess):
     """``instance``: the id the server sends back with every answer (default: a new random
     one); give the extraction the same id (CCHC_OSS_INSTANCE) and it refuses to load data
     from any other server that might answer on the port."""
@@ -26,7 +26,6 @@ class OssServer:
         self.db, self.port, self.token, self.admin_token = db, port, token, admin_token
         self.as_of, self.error_rate, self.log_file = as_of, error_rate, log_file
         self.instance = instance or secrets.token_hex(8)
-        self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -41,7 +40,7 @@ class OssServer:
                "CCHC_OSS_INSTANCE": self.instance}
         ensure_port_free("127.0.0.1", self.port, "one-stop-shop API", "CCHC_OSS_PORT")
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
-        self.process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        self.process = start_process(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         wait_until_answering(self.process, f"{self.url}/health", timeout, "one-stop-shop API",
                              f"; see {self.log_file}" if self.log_file else "",
                              is_ours=lambda response: response.headers.get(INSTANCE_HEADER) == self.instance)
@@ -52,9 +51,6 @@ class OssServer:
                                 headers={"Authorization": f"Bearer {self.admin_token}"})
         response.raise_for_status()
         return response.json()
-
-    def stop(self) -> None:
-        stop_process(self.process)
 
     def __enter__(self) -> OssServer:
         return self.start()

@@ -1,0 +1,106 @@
+"""Services started by `cchc … serve` stop on SIGTERM with every process they started:
+the command exits 0, its port stops answering and no descendant is left."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import psutil
+import requests
+
+from cchc.local_server import start_process, stop_process
+from cchc.simulator.config import preset
+from cchc.simulator.run import simulate
+
+
+def _free_port() -> int:
+    for port in random.sample(range(52000, 53000), 1000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 52000-52999")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def _alive(processes: list[psutil.Process]) -> list[str]:
+    """Those still running (same pid and start time), zombies aside."""
+    left = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{process.pid} {' '.join(process.cmdline()[:4])}")
+        except psutil.NoSuchProcess:
+            pass
+    return left
+
+
+def _serve_then_terminate(args: list[str], url: str, env: dict[str, str], timeout: float) -> None:
+    command = subprocess.Popen([sys.executable, "-m", "cchc.cli", *args], env={**os.environ, **env},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+    descendants: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(url):
+            assert command.poll() is None, command.stdout.read()
+            assert time.monotonic() < deadline, f"{url} did not answer within {timeout:.0f} s"
+            time.sleep(0.5)
+        descendants = psutil.Process(command.pid).children(recursive=True)
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=60) == 0, command.stdout.read()
+        assert not _answers(url)
+        assert _alive(descendants) == []
+    finally:  # whatever a failing command left behind
+        if command.poll() is None:
+            command.kill()
+        for process in descendants:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+
+
+def test_docs_serve_stops_with_its_file_server_on_sigterm(tmp_path):
+    (tmp_path / "dbt_docs").mkdir()
+    (tmp_path / "dbt_docs" / "index.html").write_text("<html>docs</html>")
+    port = _free_port()
+    _serve_then_terminate(["docs", "serve", "--port", str(port)], f"http://127.0.0.1:{port}",
+                          {"CCHC_DATA_DIR": str(tmp_path)}, timeout=30)
+
+
+def test_oss_serve_stops_on_sigterm(tmp_path, settings):
+    """Uvicorn, in the command's own process, handles SIGTERM itself."""
+    db = simulate(preset("demo", start=date(2025, 8, 1), end=date(2025, 8, 3)), tmp_path / "sources",
+                  settings.reference_dir).oss_db
+    port = _free_port()
+    _serve_then_terminate(["oss", "serve", "--db", str(db), "--port", str(port), "--as-of", "2025-08-03T12:00:00"],
+                          f"http://127.0.0.1:{port}/health", {"CCHC_DATA_DIR": str(tmp_path)}, timeout=60)
+
+
+def test_stopping_a_service_stops_what_its_process_forked(tmp_path: Path):
+    """A child's own children (gunicorn's workers, Airflow's task runners) are stopped
+    with it, even one that ignores SIGTERM."""
+    ready = tmp_path / "ready"
+    process = start_process(["sh", "-c", f"sh -c 'trap \"\" TERM; touch {ready}; exec sleep 300' & sleep 300 & wait"])
+    while not ready.exists() or len(psutil.Process(process.pid).children()) < 2:
+        time.sleep(0.05)
+    descendants = psutil.Process(process.pid).children(recursive=True)
+    started = time.monotonic()
+    stop_process(process, grace=2)
+    assert _alive(descendants) == []
+    assert time.monotonic() - started < 10
