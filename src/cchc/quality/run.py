@@ -1,6 +1,6 @@
 """Run the suites of expectations/ with Great Expectations 1.x on small DataFrames read
 through DuckDB from the build warehouse, keep every result in
-`quality.validation_results`, rebuild Data Docs, and say whether publishing may go on.
+`quality.validation_results`, rebuild Data Docs (self-contained, local time: data_docs.py), and say whether publishing may go on.
 
 Why DataFrames: GX over SQLAlchemy on DuckDB fails upstream (IndexError in
 resolve_metric_bundle, great-expectations issue #11579), and the datasets (dbt views
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from ..settings import TIME_ZONE, Settings
+from .data_docs import publish, site_config
 from .report import CheckFailure, ValidationReport
 from .results import ResultRow, write_results
 from .suites import DatasetSpec, ExpectationSpec, SuiteSpec, load_config, load_suites
@@ -74,18 +76,15 @@ def _read(con: duckdb.DuckDBPyConnection, suite: SuiteSpec, spec: DatasetSpec) -
         return _Dataset(suite, spec, None, f"{error}".splitlines()[0])
 
 
-def _gx_context(docs_dir: Path):
+def _gx_context(build_dir: Path):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    context.add_data_docs_site(site_name="cchc", site_config={
-        "class_name": "SiteBuilder",
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-    })
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build_dir.mkdir(parents=True)
+    context.add_data_docs_site(site_name="cchc", site_config=site_config(build_dir))
     return context
 
 
@@ -95,7 +94,10 @@ def _validate(datasets: list[_Dataset], config: dict, run_id: str, now: datetime
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    context = _gx_context(docs_dir)
+    # GX reads a naive run_time as the machine's zone: give it the zone of `now`.
+    run_time = now.replace(tzinfo=ZoneInfo(TIME_ZONE))
+    build_dir = docs_dir.with_name(docs_dir.name + ".build")
+    context = _gx_context(build_dir)
     source = context.data_sources.add_pandas("cchc_warehouse")
     parameters = {k: v for k, v in config.items() if isinstance(v, (int, float, str))}
     rows: list[ResultRow] = []
@@ -116,7 +118,7 @@ def _validate(datasets: list[_Dataset], config: dict, run_id: str, now: datetime
         definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
         result = definition.run(batch_parameters={"dataframe": dataset.frame}, expectation_parameters=parameters,
                                 result_format={"result_format": "COMPLETE"},
-                                run_id=RunIdentifier(run_name=run_id, run_time=now))
+                                run_id=RunIdentifier(run_name=run_id, run_time=run_time))
         for outcome in result.results:
             spec = specs[outcome.expectation_config.meta["name"]]
             new_rows, failure = _outcome(spec, dataset, outcome)
@@ -124,6 +126,7 @@ def _validate(datasets: list[_Dataset], config: dict, run_id: str, now: datetime
             if failure:
                 failures.append(failure)
     context.build_data_docs()
+    publish(build_dir, docs_dir, run_time)
     return rows, failures
 
 
