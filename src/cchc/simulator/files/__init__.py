@@ -38,7 +38,7 @@ class FileDropContext:
     reference_dir: Path
     province_names: dict[str, str] = field(default_factory=dict)     # '42' -> 'Hà Tĩnh'
     parent: dict[str, str] = field(default_factory=dict)             # legacy commune -> district
-    default_successor: dict[str, str] = field(default_factory=dict)  # legacy commune -> 2025 commune
+    default_successor: dict[str, str] = field(default_factory=dict)  # predecessor -> its default successor
     successors: dict[str, list[str]] = field(default_factory=dict)   # any unit -> its successors
     by_key: dict[str, SimUnit] = field(default_factory=dict)
 
@@ -53,6 +53,13 @@ class FileDropContext:
         except KeyError:
             raise KeyError(f"no latent quality for unit {unit_key} in {year}: compute latent_quality() "
                            f"over every simulated year") from None
+
+    def current_successor(self, unit_key: str) -> str:
+        """The unit a predecessor's records end up with after every reorganisation (an
+        earlier merger, then 2025): its default successors followed to the last."""
+        while unit_key in self.default_successor:
+            unit_key = self.default_successor[unit_key]
+        return unit_key
 
     def rng(self, *parts: object) -> np.random.Generator:
         return rng_for(self.config.seed, "files", *parts)

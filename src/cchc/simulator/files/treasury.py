@@ -208,7 +208,7 @@ def _owners(context: FileDropContext, unit: SimUnit, site: SimUnit,
         if departments and rng.random() < 0.3:
             owners.append((REFORM_DATE, departments[int(rng.integers(len(departments)))]))
         else:
-            owners.append((REFORM_DATE, context.default_successor[site.unit_key]))
+            owners.append((REFORM_DATE, context.current_successor(site.unit_key)))
     return owners
 
 
@@ -230,7 +230,8 @@ def plan_projects(context: FileDropContext, province: str) -> list[Project]:
             rng = context.rng(SOURCE, "projects", unit.unit_key, start_year)
             for _ in range(int(rng.poisson(_new_projects_per_year(unit)))):
                 kind = _investor_kind(unit)
-                pool = children.get(unit.unit_key) or communes
+                # built in a commune that exists when the project starts
+                pool = [c for c in children.get(unit.unit_key) or communes if c.active_on(date(start_year, 1, 1))] or communes
                 site = unit if kind == "commune" else pool[int(rng.integers(len(pool)))]
                 code = f"7{rng.integers(10**6):06d}"
                 while code in codes:  # project codes are unique within a province
