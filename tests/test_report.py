@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from conftest import run_cchc
 from docx import Document
+from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
 from test_tu_ky_2022 import DISTRICT, tu_ky_warehouse  # noqa: F401  (the module's fixture)
 
@@ -89,13 +90,18 @@ def tu_ky_report(tu_ky_warehouse, tmp_path_factory):  # noqa: F811
 
 
 def docx_table(document, title_prefix: str) -> list[list[str]]:
-    """The rows (header excluded) of the table after the heading starting with `title_prefix`."""
+    """The rows (header excluded) of the table under the heading starting with `title_prefix`;
+    [] when the section has none (its note instead)."""
     body = list(document.element.body.iterchildren())
-    heading = next(i for i, el in enumerate(body) if el.tag.endswith("}p") and "".join(el.itertext()).startswith(title_prefix))
-    table = next(el for el in body[heading:] if el.tag.endswith("}tbl"))
-    rows = [[cell.text for cell in row.cells] for row in document.tables[
-        [t._element for t in document.tables].index(table)].rows]
-    return rows[1:]
+    heading = next(i for i, el in enumerate(body)
+                   if el.tag.endswith("}p") and Paragraph(el, document).text.startswith(title_prefix))
+    for element in body[heading + 1:]:
+        if element.tag.endswith("}tbl"):
+            table = next(t for t in document.tables if t._element is element)
+            return [[cell.text for cell in row.cells] for row in table.rows][1:]
+        if element.tag.endswith("}p") and Paragraph(element, document).style.name.startswith("Heading"):
+            return []
+    return []
 
 
 def test_the_report_prints_the_published_dossier_figures(tu_ky_report):
@@ -132,7 +138,7 @@ def test_the_report_is_vietnamese_nfc_and_has_every_section(tu_ky_report):
     assert [h.split(" ")[0] for h in headings] == ["1.", "2.", "3.", "4.", "5.", "6."]
     assert len(workbook.worksheets) == 6
     # The fixture has no PAR scores or investment for Tứ Kỳ: the sections say so.
-    assert "Chưa có kết quả Chỉ số CCHC của năm (công bố vào năm sau)." in text
+    assert "Chưa có kết quả Chỉ số CCHC của năm (công bố vào năm sau)." in text and docx_table(document, "5.") == []
 
 
 def test_par_classification_with_the_downgrade_reason_and_rankings(tu_ky_report):
