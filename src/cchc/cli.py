@@ -378,6 +378,22 @@ def _airflow_env(settings: Settings, port: Port = None) -> int:
 
 # ---------------------------------------------------------------- the rest
 
+@_command(app, "report", "write the periodic CCHC report (Word and Excel, in Vietnamese) from the serving snapshot")
+def _report(settings: Settings,
+            period: Annotated[str, typer.Option(help="a year (2022), a quarter (2022-Q4) or a month (2022-12)")],
+            area: Annotated[str | None, typer.Option(
+                help="a province or district unit key, e.g. legacy:298 (default: the province served)")] = None,
+            out: Annotated[Path, typer.Option(help="output folder")] = Path("."),
+            serving: Annotated[Path | None, typer.Option(
+                help="serving database (default: $CCHC_SERVING_DIR/cchc.duckdb)")] = None) -> int:
+    from .report import parse_period, write_report
+
+    files = write_report(serving or settings.serving_path, parse_period(period), out, area)
+    print(f"{files.area_name}, {period}: wrote {files.docx} and {files.xlsx} "
+          f"({', '.join(str(n) for n in files.rows.values())} rows in {len(files.rows)} tables)")
+    return 0
+
+
 @_command(app, "exposures", "write dbt exposures for the Superset dashboards")
 def _exposures(settings: Settings) -> int:
     from .bi.exposures import write_exposures

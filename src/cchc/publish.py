@@ -5,8 +5,9 @@ Readers (Superset, analysts) open ``<serving_dir>/cchc.duckdb`` read-only. It is
 link to ``snapshots/cchc-<stamp>.duckdb``; a reader that opened the previous snapshot keeps
 reading it (an open file survives its unlinking on POSIX), a reader that opens after the
 rename sees the new one: never a half-built state, never a lock held against the pipeline.
-Only the published schemas are copied (marts, the dashboards' reporting models and
-data-quality results, no raw or staging, so no personal data), a fraction of the warehouse.
+Only the published schemas are copied (marts, the dashboards' reporting models, the periodic
+report's tables (schema report) and data-quality results, no raw or staging, so no personal
+data), a fraction of the warehouse.
 Views are copied as tables of their rows at publication: the snapshot is frozen anyway, and
 a view would need what it reads (seeds, sources) in the snapshot too. A failed publish removes its partial
 snapshot and leaves the link as it was.
@@ -27,7 +28,7 @@ from .settings import TIME_ZONE
 
 log = logging.getLogger(__name__)
 
-PUBLISHED_SCHEMAS = ("marts", "reporting", "quality")
+PUBLISHED_SCHEMAS = ("marts", "reporting", "report", "quality")
 # Schemas whose views are published too, as tables of their rows: the dashboards' reporting
 # views. The quality schema's views (qa_*) are the validation's inputs, evaluated as of the
 # validation day: only its result tables are published.

@@ -6,62 +6,17 @@
     province row per period"): a legacy province's units count in its default successor
     (dim_unit_lineage), so a period spanning 01/07/2025 has one row per scope, summing the
     legacy units of the first half and the 2025 units of the second, and a merged province
-    (Hải Dương into Hải Phòng) reads as the current territory in earlier years too. -#}
+    (Hải Dương into Hải Phòng) reads as the current territory in earlier years too. The
+    scopes are macro area_scopes (macros/areas.sql), shared with the periodic report. -#}
 
-with units as (
-
-    select unit_key, unit_level, parent_unit_key from {{ ref('dim_unit') }}
-
-),
-
--- the area each area unit's rows are keyed by: a legacy province's current successor
-current_areas as (
+with scoped as (
 
     select
-        units.unit_key,
-        coalesce(lineage.successor_unit_key, units.unit_key) as area_unit_key
-    from units
-    left join {{ ref('dim_unit_lineage') }} as lineage
-        on lineage.predecessor_unit_key = units.unit_key
-        and lineage.is_default_successor
-        and units.unit_level = 'province'
-
-),
-
-memberships as (
-
-    select unit_key as area_unit_key, unit_key as member_unit_key, 'own' as unit_scope
-    from units
-    union all
-    select parent_unit_key, unit_key, unit_level
-    from units
-    where parent_unit_key is not null
-    union all
-    select parent.parent_unit_key, child.unit_key, child.unit_level
-    from units as child
-    join units as parent on parent.unit_key = child.parent_unit_key
-    where parent.parent_unit_key is not null
-
-),
-
-scopes as (
-
-    select * from memberships
-    union all
-    -- every member of an area also counts in its `all` scope
-    select area_unit_key, member_unit_key, 'all' from memberships
-
-),
-
-scoped as (
-
-    select
-        current_areas.area_unit_key,
+        scopes.area_unit_key,
         scopes.unit_scope,
         kpis.*
     from {{ ref('mart_dossier_kpis_unit') }} as kpis
-    join scopes on scopes.member_unit_key = kpis.unit_key
-    join current_areas on current_areas.unit_key = scopes.area_unit_key
+    join {{ area_scopes() }} as scopes on scopes.member_unit_key = kpis.unit_key
 
 )
 
