@@ -49,9 +49,10 @@ D3_TIME_FORMAT = {
 }
 
 FEATURE_FLAGS = {
-    # Dashboard access follows dataset access (roles grant datasets), so no per-dashboard
-    # role lists to keep in step.
-    "DASHBOARD_RBAC": False,
+    # A dashboard opens for the roles cchc.bi.provision gives it: those that read every
+    # dataset it shows. Without it, any role reading one dataset of a dashboard could open
+    # it and get "Data error" boxes for the others.
+    "DASHBOARD_RBAC": True,
     # Datasets and RLS clauses are plain SQL. Jinja in SQL Lab and in charts would hand
     # every user Superset's template context (current user, URL parameters, macros).
     "ENABLE_TEMPLATE_PROCESSING": False,

@@ -219,6 +219,53 @@ def test_leader_sees_the_ranking_dashboard_in_a_browser(superset_server, tmp_pat
         Path(os.environ["CCHC_SCREENSHOT_DIR"], "superset-xep-hang.png").write_bytes(screenshot.read_bytes())
 
 
+
+# Every dashboard a login lists is one whose datasets it may all read (issue #15: `donvi` and
+# `chatluong` opened dashboards drawing "Data error … all_datasource_access" boxes).
+ALL_DASHBOARDS = {d.slug for d in DASHBOARDS}
+DASHBOARDS_BY_LOGIN = {
+    "admin": ALL_DASHBOARDS, "lanhdao": ALL_DASHBOARDS, "phantich": ALL_DASHBOARDS,
+    # no province totals (disbursement curve) nor dbt's test results for a unit
+    "donvi": {"cchc-tong-quan", "cchc-xep-hang", "cchc-ho-so", "cchc-papi"},
+    "chatluong": {"cchc-papi", "cchc-chat-luong"},
+}
+
+
+def _password_of(login: str) -> str:
+    return ADMIN_PASSWORD if login == "admin" else DEMO_PASSWORD
+
+
+@pytest.mark.slow
+def test_each_role_lists_and_opens_only_the_dashboards_it_can_read(superset_server, admin):
+    listed, refused = {}, {}
+    ids = {row["slug"]: row["id"] for row in admin.list_all("dashboard", ["id", "slug"])}
+    for login in DASHBOARDS_BY_LOGIN:
+        client = SupersetClient(superset_server.url, login, _password_of(login))
+        listed[login] = {row["slug"] for row in client.list_all("dashboard", ["slug"])}
+        refused[login] = {slug for slug, id_ in ids.items()
+                          if client.get(f"/api/v1/dashboard/{id_}").status_code in (403, 404)}
+    assert listed == DASHBOARDS_BY_LOGIN
+    assert refused == {login: ALL_DASHBOARDS - slugs for login, slugs in DASHBOARDS_BY_LOGIN.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("login", sorted(DASHBOARDS_BY_LOGIN))
+def test_every_dashboard_a_role_opens_renders_without_an_error_box(superset_server, login, tmp_path):
+    """Every dashboard Superset lists for the login (not the list we expect) opens in a
+    browser as that login with all its charts drawn and no error box."""
+    client = SupersetClient(superset_server.url, login, _password_of(login))
+    slugs = sorted(row["slug"] for row in client.list_all("dashboard", ["slug"]))
+    result = subprocess.run(
+        [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
+         "--user", login, "--password", _password_of(login), "--out", str(tmp_path / f"{login}.png"),
+         *[arg for slug in slugs for arg in ("--dashboard", slug)]],
+        env=superset_server.env(), capture_output=True, text=True, timeout=120 * len(slugs), check=False)
+    reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    expected = {d.slug: sum(map(len, d.rows)) for d in DASHBOARDS}
+    assert {r["dashboard"]: (r["errors"], r["charts"]) for r in reports} == \
+        {slug: ([], expected[slug]) for slug in slugs}, result.stderr[-3000:]
+    assert all(r["rendered"] == r["charts"] for r in reports), reports
+
 # Headline figures read from the rendered dashboards, province-wide 2022 (the year filter set
 # in the URL), against the marts: chart key -> mart_dossier_kpis_area column (rates in %).
 HEADLINES = {

@@ -6,7 +6,8 @@ Runs in the Superset environment (selenium lives there), e.g.
     .venv/superset/bin/python -m cchc.bi.browser --url http://127.0.0.1:8088 \
         --user lanhdao --password demo-cchc --dashboard cchc-xep-hang --out ranking.png
 
-Prints one JSON line: {"charts": N, "rendered": N, "errors": [...], "screenshot": path,
+Prints one JSON line per dashboard (``--dashboard`` may repeat; one login):
+{"dashboard": slug, "charts": N, "rendered": N, "errors": [...], "screenshot": path,
 "texts": [{"text": each chart's text as drawn, "big_number": its figure or null}]}; exits 1 when a chart failed or did not render in time.
 ``--query`` adds URL parameters, e.g. ``native_filters=...`` (rison) to open the dashboard
 with its filters set.
@@ -19,6 +20,7 @@ import json
 import shutil
 import sys
 import time
+from pathlib import Path
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -60,41 +62,56 @@ def chart_states(browser: webdriver.Chrome) -> tuple[int, int, list[str], int]:
     return len(holders), rendered, errors, loading
 
 
-def capture(url: str, user: str, password: str, dashboard: str, out: str, *, expected: int | None,
-            timeout: float, width: int, height: int, query: str = "") -> dict:
-    browser = driver(width, height)
-    try:
-        wait = WebDriverWait(browser, timeout)
-        browser.get(f"{url}/login/")
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input#username, input[name=username]")))
-        browser.find_element(By.CSS_SELECTOR, "input#username, input[name=username]").send_keys(user)
-        password_box = browser.find_element(By.CSS_SELECTOR, "input#password, input[name=password]")
-        password_box.send_keys(password)
-        password_box.submit() if password_box.get_attribute("form") else None
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click() \
-            if "/login" in browser.current_url and browser.find_elements(By.CSS_SELECTOR, "button[type=submit], input[type=submit]") else None
-        wait.until(lambda b: "/login" not in b.current_url)
-        browser.get(f"{url}/superset/dashboard/{dashboard}/?standalone=1" + (f"&{query}" if query else ""))
-        deadline = time.monotonic() + timeout
-        state = (0, 0, [], 0)
-        while time.monotonic() < deadline:
-            state = chart_states(browser)
-            total, rendered, errors, loading = state
-            if errors or (total and (expected is None or total >= expected) and rendered == total):
-                break
-            time.sleep(1)
-        time.sleep(1.5)  # let animations (ECharts) settle before the picture
-        browser.save_screenshot(out)
+def login(browser: webdriver.Chrome, url: str, user: str, password: str, timeout: float) -> None:
+    wait = WebDriverWait(browser, timeout)
+    browser.get(f"{url}/login/")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input#username, input[name=username]")))
+    browser.find_element(By.CSS_SELECTOR, "input#username, input[name=username]").send_keys(user)
+    password_box = browser.find_element(By.CSS_SELECTOR, "input#password, input[name=password]")
+    password_box.send_keys(password)
+    password_box.submit() if password_box.get_attribute("form") else None
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click() \
+        if "/login" in browser.current_url and browser.find_elements(By.CSS_SELECTOR, "button[type=submit], input[type=submit]") else None
+    wait.until(lambda b: "/login" not in b.current_url)
+
+
+def open_dashboard(browser: webdriver.Chrome, url: str, dashboard: str, out: str, *, expected: int | None,
+                   timeout: float, query: str = "") -> dict:
+    """Open one dashboard in a logged-in browser, wait for its charts, save a screenshot."""
+    browser.get(f"{url}/superset/dashboard/{dashboard}/?standalone=1" + (f"&{query}" if query else ""))
+    deadline = time.monotonic() + timeout
+    state = (0, 0, [], 0)
+    while time.monotonic() < deadline:
+        state = chart_states(browser)
         total, rendered, errors, loading = state
-        texts = [{"text": holder.text.strip(), "big_number": next(
-                      (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None)}
-                 for holder in browser.find_elements(By.CSS_SELECTOR, CHART)]
-        return {"charts": total, "rendered": rendered, "loading": loading, "errors": errors, "screenshot": out,
-                "title": browser.title, "texts": texts}
+        if errors or (total and (expected is None or total >= expected) and rendered == total):
+            break
+        time.sleep(1)
+    time.sleep(1.5)  # let animations (ECharts) settle before the picture
+    browser.save_screenshot(out)
+    total, rendered, errors, loading = state
+    texts = [{"text": holder.text.strip(), "big_number": next(
+                  (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None)}
+             for holder in browser.find_elements(By.CSS_SELECTOR, CHART)]
+    return {"dashboard": dashboard, "charts": total, "rendered": rendered, "loading": loading, "errors": errors,
+            "screenshot": out, "title": browser.title, "texts": texts}
+
+
+def capture(url: str, user: str, password: str, dashboards: list[str], out: str, *, expected: int | None,
+            timeout: float, width: int, height: int, query: str = "") -> list[dict]:
+    """Log in once and open each dashboard in turn; with several, `out` gets the slug
+    before its suffix (ranking.png -> ranking-cchc-papi.png)."""
+    browser = driver(width, height)
+    path = Path(out)
+    outs = [out] if len(dashboards) == 1 else [str(path.with_name(f"{path.stem}-{d}{path.suffix}")) for d in dashboards]
+    try:
+        login(browser, url, user, password, timeout)
+        return [open_dashboard(browser, url, dashboard, shot, expected=expected, timeout=timeout, query=query)
+                for dashboard, shot in zip(dashboards, outs)]
     except TimeoutException as exc:
-        browser.save_screenshot(out)
-        return {"charts": 0, "rendered": 0, "loading": 0, "errors": [f"timeout: {exc.msg}"], "screenshot": out,
-                "url": browser.current_url}
+        browser.save_screenshot(outs[0])
+        return [{"dashboard": dashboards[0], "charts": 0, "rendered": 0, "loading": 0,
+                 "errors": [f"timeout: {exc.msg}"], "screenshot": outs[0], "url": browser.current_url}]
     finally:
         browser.quit()
 
@@ -104,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", required=True)
-    parser.add_argument("--dashboard", required=True, help="slug or id")
+    parser.add_argument("--dashboard", required=True, action="append", help="slug or id; repeat for several")
     parser.add_argument("--out", required=True, help="PNG file")
     parser.add_argument("--expected-charts", type=int)
     parser.add_argument("--query", default="", help="extra URL parameters of the dashboard page")
@@ -112,13 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1800)
     args = parser.parse_args(argv)
-    result = capture(args.url, args.user, args.password, args.dashboard, args.out, expected=args.expected_charts,
-                     timeout=args.timeout, width=args.width, height=args.height, query=args.query)
-    print(json.dumps(result, ensure_ascii=False))
-    ok = not result["errors"] and result["charts"] and result["rendered"] == result["charts"] and \
-        (args.expected_charts is None or result["charts"] == args.expected_charts)
+    results = capture(args.url, args.user, args.password, args.dashboard, args.out, expected=args.expected_charts,
+                      timeout=args.timeout, width=args.width, height=args.height, query=args.query)
+    for result in results:
+        print(json.dumps(result, ensure_ascii=False))
+    ok = len(results) == len(args.dashboard) and all(
+        not r["errors"] and r["charts"] and r["rendered"] == r["charts"]
+        and (args.expected_charts is None or r["charts"] == args.expected_charts) for r in results)
     return 0 if ok else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())

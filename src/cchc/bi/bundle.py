@@ -67,6 +67,23 @@ def bundle_datasets(contents: dict[str, str]) -> list[dict]:
             for d in datasets]
 
 
+def bundle_dashboards(contents: dict[str, str]) -> dict[str, set[str]]:
+    """Each dashboard of a bundle (by UUID) -> the datasets it reads: its charts' and its
+    native filters'. A role may open a dashboard only if it can read all of them."""
+    loaded = {rel: yaml.safe_load(text) for rel, text in contents.items()}
+    names = {d["uuid"]: d["table_name"] for rel, d in loaded.items() if rel.startswith("datasets/")}
+    chart_datasets = {c["uuid"]: names[c["dataset_uuid"]] for rel, c in loaded.items() if rel.startswith("charts/")}
+    read: dict[str, set[str]] = {}
+    for rel, dash in loaded.items():
+        if rel.startswith("dashboards/"):
+            charts = {chart_datasets[item["meta"]["uuid"]] for item in dash["position"].values()
+                      if isinstance(item, dict) and item.get("type") == "CHART"}
+            filters = {names[target["datasetUuid"]] for f in dash["metadata"]["native_filter_configuration"]
+                       for target in f["targets"]}
+            read[dash["uuid"]] = charts | filters
+    return read
+
+
 # --- charts ----------------------------------------------------------------------------
 
 @dataclass

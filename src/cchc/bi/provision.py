@@ -19,8 +19,9 @@ import json
 import os
 import sys
 from pathlib import Path
+from uuid import UUID
 
-from cchc.bi.bundle import DATABASE_NAME, bundle_datasets, database_uri, read_bundle, stable_uuid
+from cchc.bi.bundle import DATABASE_NAME, bundle_dashboards, bundle_datasets, database_uri, read_bundle, stable_uuid
 from cchc.credentials import is_production, secret
 
 ROLE_LEADERSHIP = "CCHC Lãnh đạo"
@@ -104,13 +105,18 @@ def provision_access(units: list[str], demo_password: str | None, bundle_dir: Pa
     def role(name: str):  # type: ignore[no-untyped-def]
         return sm.find_role(name) or sm.add_role(name)
 
-    _grant(role(ROLE_LEADERSHIP), [ds_perm(d["name"]) for d in bundled])
-    _grant(role(ROLE_ANALYST), [sm.add_permission_view_menu("database_access", database.perm)])
-    _grant(role(ROLE_QUALITY), [ds_perm(n) for n in QUALITY_DATASETS + PUBLIC_DATASETS])
+    everything = {d["name"] for d in bundled}
     scoped = [datasets[d["name"]] for d in bundled if d["unit_scoped"]]
+    # role -> the bundled datasets it reads (the analyst through the whole database)
+    readable = {ROLE_LEADERSHIP: everything, ROLE_ANALYST: everything,
+                ROLE_QUALITY: {*QUALITY_DATASETS, *PUBLIC_DATASETS},
+                **{unit_role_name(u): {*(t.table_name for t in scoped), *PUBLIC_DATASETS} for u in units}}
+    for name, reads in readable.items():
+        _grant(role(name), [sm.add_permission_view_menu("database_access", database.perm)] if name == ROLE_ANALYST
+               else [ds_perm(n) for n in sorted(reads)])
+    _assign_dashboards(bundle_dashboards(read_bundle(bundle_dir)), {role(n): reads for n, reads in readable.items()})
     for unit_key in units:
         unit_role = role(unit_role_name(unit_key))
-        _grant(unit_role, [ds_perm(t.table_name) for t in scoped] + [ds_perm(n) for n in PUBLIC_DATASETS])
         name = rls_name(unit_key)
         rls = db.session.query(RowLevelSecurityFilter).filter_by(name=name).one_or_none()
         if rls is None:
@@ -129,6 +135,19 @@ def provision_access(units: list[str], demo_password: str | None, bundle_dir: Pa
         for username, (first, last, roles) in DEMO_USERS.items():
             _ensure_user(sm, username, first, last, roles, demo_password)
     db.session.commit()
+
+
+def _assign_dashboards(dashboards: dict[str, set[str]], readable: dict) -> None:  # type: ignore[type-arg]
+    """DASHBOARD_RBAC: a dashboard lists and opens for the roles that read every dataset it
+    shows (Admin always), so no role opens one that would draw "Data error" boxes. Roles
+    outside the CCHC ones (a Gamma-only user) see none."""
+    from superset.models.dashboard import Dashboard
+
+    from superset import db
+
+    for dashboard in db.session.query(Dashboard).filter(Dashboard.uuid.in_([UUID(u) for u in dashboards])):
+        needs = dashboards[str(dashboard.uuid)]
+        dashboard.roles = [role for role, reads in readable.items() if needs <= reads]
 
 
 def _retire_demo_access(units: list[str]) -> None:
