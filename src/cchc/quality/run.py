@@ -30,6 +30,21 @@ from .suites import DatasetSpec, ExpectationSpec, SuiteSpec, load_config, load_s
 
 log = logging.getLogger(__name__)
 
+
+def _quiet_gx() -> None:
+    """GX logs its own set-up at INFO (200+ "Skipping registering function …" lines a run, and
+    some of its modules set INFO on their own loggers), which buried the validation summary
+    in the task log. Its warnings and errors still come through."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in list(logging.root.manager.loggerDict):
+        logger = logging.getLogger(name)
+        # children left unset inherit WARNING; those set lower are raised
+        if name.startswith("great_expectations.") and logging.NOTSET < logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+_quiet_gx()  # before GX is imported: its import-time chatter
+
 MAX_UNITS_IN_MESSAGE = 15
 
 
@@ -80,6 +95,7 @@ def _gx_context(build_dir: Path):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    _quiet_gx()  # after: the loggers its modules configured on import
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     shutil.rmtree(build_dir, ignore_errors=True)
