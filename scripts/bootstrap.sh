@@ -62,6 +62,13 @@ ensure_env() {
   log "$name environment ready ($venv)"
 }
 
+install_translations() {
+  # Superset's Vietnamese catalogue (superset/translations/vi) compiled into the installed
+  # package, where the browser's language pack and the server read it. Every run, not only
+  # after a sync: the catalogue changes without the lock; unchanged files are left alone.
+  PYTHONPATH="$ROOT/src" "$VENV_ROOT/superset/bin/python" -m cchc.bi.translations install >&2
+}
+
 ensure_system_packages() {
   local missing=() pkg
   while read -r pkg; do
@@ -91,4 +98,7 @@ done
 
 [ "$system" = 1 ] && ensure_system_packages
 ensure_tools
-for name in "${envs[@]}"; do ensure_env "$name"; done
+for name in "${envs[@]}"; do
+  ensure_env "$name"
+  if [ "$name" = superset ]; then install_translations; fi
+done

@@ -31,9 +31,20 @@ SECRET_KEY = secret("CCHC_SUPERSET_SECRET_KEY")
 
 APP_NAME = "CCHC - Cải cách hành chính"
 
-# No anonymous access: the Public role stays empty.
+# No anonymous access: the Public role gets only Superset's language pack (provisioning),
+# so that the login page is in Vietnamese too.
 PUBLIC_ROLE_LIKE = None
 AUTH_ROLE_PUBLIC = "Public"
+
+# Vietnamese by default. Superset (Flask-AppBuilder's locale selector) takes the locale of
+# the session, set by the language menu (/lang/<code>), else BABEL_DEFAULT_LOCALE; the
+# browser's Accept-Language is not consulted. The catalogue is the project's
+# (superset/translations/vi), installed into the Superset package by cchc.bi.translations.
+BABEL_DEFAULT_LOCALE = "vi"
+LANGUAGES = {
+    "vi": {"flag": "vn", "name": "Tiếng Việt"},
+    "en": {"flag": "us", "name": "English"},
+}
 
 # Vietnamese number and date formats: 1.234,56 and dd/mm/yyyy.
 D3_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]}

@@ -1,7 +1,9 @@
 """Provision a Superset instance: import the bundle, then roles, row-level security and, in
 the demo only, the demo users. Runs INSIDE the Superset environment (``.venv/superset``),
 started by ``cchc.bi.server`` as ``python -m cchc.bi.provision`` with ``src`` on PYTHONPATH;
-it needs only Superset and this package's standard-library modules (+ PyYAML).
+it needs only Superset and this package's standard-library modules (+ PyYAML, babel).
+It first installs the Vietnamese catalogue into the Superset package when stale
+(``cchc.bi.translations``).
 
 Everything is idempotent: the import overwrites objects with the same UUIDs (so a metadata
 database from an earlier version gets the current, locked database URI), roles get their
@@ -21,6 +23,7 @@ import sys
 from pathlib import Path
 from uuid import UUID
 
+from cchc.bi import translations
 from cchc.bi.bundle import DATABASE_NAME, bundle_dashboards, bundle_datasets, database_uri, read_bundle, stable_uuid
 from cchc.credentials import is_production, secret
 
@@ -137,6 +140,18 @@ def provision_access(units: list[str], demo_password: str | None, bundle_dir: Pa
     db.session.commit()
 
 
+def grant_public_language_pack() -> None:
+    """The Public role (anonymous visitors: the login page) may read Superset's language
+    pack and nothing else; without it the login page's own text stays English, since the
+    page fetches the pack from /superset/language_pack/<lang>/ before anyone logs in."""
+    from superset import db
+    from superset import security_manager as sm
+
+    public = sm.find_role(sm.auth_role_public) or sm.add_role(sm.auth_role_public)
+    _grant(public, [sm.add_permission_view_menu("can_language_pack", "Superset")])
+    db.session.commit()
+
+
 def _assign_dashboards(dashboards: dict[str, set[str]], readable: dict) -> None:  # type: ignore[type-arg]
     """DASHBOARD_RBAC: a dashboard lists and opens for the roles that read every dataset it
     shows (Admin always), so no role opens one that would draw "Data error" boxes. Roles
@@ -200,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-access", action="store_true", help="only import the bundle")
     args = parser.parse_args(argv)
 
+    # Before the app starts: the language pack is read from the package's folder, and a
+    # Superset environment set up without bootstrap.sh would otherwise be English.
+    translations.main(["install"])
     from superset.app import create_app
     from superset.utils.core import override_user
 
@@ -214,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade()
         appbuilder.add_permissions(update_perms=True)
         security_manager.sync_role_definitions()
+        grant_public_language_pack()
         admin = ensure_admin(secret("CCHC_SUPERSET_PASSWORD"))
         with override_user(admin):  # the import checks the acting user's permissions
             import_bundle(args.bundle, args.serving)
