@@ -121,6 +121,9 @@ def test_papi_provinces_map_to_the_bundled_vietnam_geojson():
     params = yaml.safe_load((ROOT / "superset" / "bundle" / "charts" / "papi_map.yaml").read_text(encoding="utf-8"))["params"]
     assert (params["viz_type"], params["select_country"], params["entity"]) == ("country_map", "vietnam", "iso_3166_2_code")
     assert chart.columns == ["iso_3166_2_code"]
+    # a dashboard colour scheme would replace the map's score scale by categorical colours
+    dashboard = yaml.safe_load((ROOT / "superset" / "bundle" / "dashboards" / "cchc-papi.yaml").read_text(encoding="utf-8"))
+    assert dashboard["metadata"]["color_scheme"] is None
 
 @pytest.mark.slow
 def test_datasets_match_the_serving_database(published_serving, models):
