@@ -3,8 +3,10 @@ security, read-only access, and a real browser on the ranking dashboard."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import requests
 import yaml
 from conftest import ROOT
 
-from cchc.bi.bundle import CHARTS, DASHBOARDS, bundle_files, dataset_uuid, read_bundle
+from cchc.bi.bundle import CHARTS, CHARTS_BY_KEY, DASHBOARDS, bundle_files, dataset_uuid, read_bundle
 from cchc.bi.client import SupersetClient
 from cchc.bi.provision import DEMO_UNIT_KEY, PUBLIC_DATASETS, QUALITY_DATASETS
 from cchc.bi.semantic import load_models, metric_expression
@@ -71,6 +73,58 @@ def test_bundle_metrics_are_the_dbt_definitions(models):
     assert all("NULLIF(SUM(" in m.expression for m in rates) and len(rates) >= 9
 
 
+
+def test_handlebars_charts_show_columns_they_query():
+    """A handlebars chart's template names only columns its query returns (else it draws blanks)."""
+    charts = [c for c in CHARTS if c.viz == "handlebars"]
+    assert charts
+    for chart in charts:
+        shown = set(re.findall(r"{{(\w+)}}", chart.extra["handlebarsTemplate"])) - {"else"}
+        assert shown and shown <= set(chart.columns), chart.key
+
+
+# --- the PAPI map: Superset's own boundaries of Vietnam --------------------------------------
+
+def _vietnam_geojson() -> dict:
+    """The Vietnam map Superset's country map draws, read from the installed package: the
+    front end's entry chunk names its file (``vietnam:<path>+"<hash>.geojson"``)."""
+    venvs = Path(os.environ.get("CCHC_VENV_ROOT", ROOT / ".venv"))
+    assets = next((venvs / "superset").glob("lib/python3*/site-packages/superset/static/assets"))
+    for entry in assets.glob("*.entry.js"):
+        found = re.search(r'vietnam:\w+\.p\+"([0-9a-f]+\.geojson)"', entry.read_text(encoding="utf-8"))
+        if found:
+            return json.loads((assets / found.group(1)).read_text(encoding="utf-8"))
+    raise AssertionError(f"no Vietnam GeoJSON named in {assets}")
+
+
+def _province_iso_codes() -> list[dict]:
+    with open(ROOT / "dbt_project" / "seeds" / "province_iso_codes.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_papi_provinces_map_to_the_bundled_vietnam_geojson():
+    """The seed gives each of the 63 legacy provinces (those PAPI's rows are matched to,
+    int_papi__province_scores_matched) the ISO 3166-2 code of one province of the map, and
+    the map chart keys on that column."""
+    features = {f["properties"]["ISO"]: f["properties"]["NAME_1"] for f in _vietnam_geojson()["features"]}
+    seed = _province_iso_codes()
+    with open(ROOT / "seeds" / "reference" / "admin_units.csv", encoding="utf-8", newline="") as f:
+        legacy = {r["code"]: r["short_name"] for r in csv.DictReader(f)
+                  if r["scheme"] == "legacy" and r["level"] == "province"}
+    assert len(features) == len(legacy) == len(seed) == 63
+    assert sorted(r["gso_province_code"] for r in seed) == sorted(legacy)
+    assert sorted(r["iso_3166_2_code"] for r in seed) == sorted(features)
+    # the same province on both sides: the map's name contains the reference's short name
+    # (Huế in "Thừa Thiên - Huế", Hồ Chí Minh in "Thành phố Hồ Chí Minh")
+    assert [r for r in seed if legacy[r["gso_province_code"]] not in features[r["iso_3166_2_code"]]] == []
+    chart = CHARTS_BY_KEY["papi_map"]
+    params = yaml.safe_load((ROOT / "superset" / "bundle" / "charts" / "papi_map.yaml").read_text(encoding="utf-8"))["params"]
+    assert (params["viz_type"], params["select_country"], params["entity"]) == ("country_map", "vietnam", "iso_3166_2_code")
+    assert chart.columns == ["iso_3166_2_code"]
+    # a dashboard colour scheme would replace the map's score scale by categorical colours
+    dashboard = yaml.safe_load((ROOT / "superset" / "bundle" / "dashboards" / "cchc-papi.yaml").read_text(encoding="utf-8"))
+    assert dashboard["metadata"]["color_scheme"] is None
+
 @pytest.mark.slow
 def test_datasets_match_the_serving_database(published_serving, models):
     con = duckdb.connect(str(published_serving), read_only=True)
@@ -81,6 +135,18 @@ def test_datasets_match_the_serving_database(published_serving, models):
     finally:
         con.close()
 
+
+
+@pytest.mark.slow
+def test_every_papi_province_of_every_year_is_on_the_map(published_serving):
+    codes = {f["properties"]["ISO"] for f in _vietnam_geojson()["features"]}
+    con = duckdb.connect(str(published_serving), read_only=True)
+    try:
+        years = con.execute("""SELECT year, count(*), count(DISTINCT iso_3166_2_code),
+                                      list(DISTINCT iso_3166_2_code) FROM reporting.rpt_papi GROUP BY year""").fetchall()
+    finally:
+        con.close()
+    assert years and all(rows == distinct == 63 and set(iso) <= codes for _, rows, distinct, iso in years), years
 
 # --- a real server ---------------------------------------------------------------------------
 

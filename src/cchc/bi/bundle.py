@@ -91,7 +91,7 @@ class Chart:
     key: str
     title: str
     dataset: str
-    viz: str  # table, table_agg, big_number_total, line, bar, pie, deck_scatter
+    viz: str  # table, table_agg, big_number_total, line, bar, pie, deck_scatter, country_map, handlebars
     columns: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
     filters: list[tuple] = field(default_factory=list)  # (column, operator, value): Superset's simple filters
@@ -118,6 +118,10 @@ RANKING_COLUMNS = ["year", "unit_name", "peer_group", "indicator_name", "indicat
                    "rank_label", "units_ranked", "rank_change", "rank_change_label"]
 
 IS_UNIT_FAILURE = ("is_unit_failure", "IS TRUE", None)
+# One line, no indentation: the handlebars chart renders its output as Markdown.
+QUALITY_FIGURE = ('{{#each data}}<table><tr><td><h1>{{checks_label}}</h1></td></tr>'
+                  '<tr><td>{{run_label}}</td></tr></table>'
+                  '{{else}}<table><tr><td>Chưa có lượt kiểm tra nào trong kỳ đã chọn</td></tr></table>{{/each}}')
 LATEST_DBT_RUN = ("is_latest_run", "IS TRUE", None)
 
 CHARTS = [
@@ -171,8 +175,10 @@ CHARTS = [
           columns=["unit_name", "dossier_id", "procedure_name", "received_date", "due_date", "finished_date",
                    "overdue_status", "days_late"], order_by=[("due_date", False)], width=6, height=60),
     # 4 Giải ngân vốn đầu tư công
-    Chart("disbursement_curve", "Giải ngân lũy kế so với kế hoạch và mục tiêu 100%", "rpt_disbursement_province", "line",
-          columns=["period_start"], metrics=["disbursed", "expected", "target"], width=12, height=60),
+    # x = month of the year, one curve per series (the year, the year before, plan, target)
+    Chart("disbursement_curve", "Giải ngân lũy kế trong năm so với năm trước, kế hoạch và mục tiêu",
+          "rpt_disbursement_curve", "line", columns=["month_label"], metrics=["cumulative_share"],
+          extra={"groupby": ["series_name"]}, width=12, height=60),
     Chart("disbursement_units", "Chủ đầu tư giải ngân chậm", "rpt_disbursement_units", "table",
           columns=["year", "month", "unit_name", "peer_group", "disbursed_share", "expected_share", "gap_share",
                    "projects_count", "projects_below_curve_count"],
@@ -188,14 +194,25 @@ CHARTS = [
                    "d7_environmental_governance", "d8_e_governance"],
           order_by=[("year", False), ("national_rank", True)], row_limit=2000, width=12, height=70),
     Chart("papi_vs_median", "Điểm PAPI của tỉnh so với trung vị toàn quốc", "rpt_papi", "bar",
-          columns=["year"], metrics=["province_score", "national_median"], width=12, height=50),
+          columns=["year"], metrics=["province_score", "national_median"], width=6, height=80),
+    # Superset's own map of Vietnam (63 provinces, keyed by ISO 3166-2): no tiles, works offline
+    Chart("papi_map", "Bản đồ điểm PAPI theo tỉnh, thành phố", "rpt_papi", "country_map",
+          columns=["iso_3166_2_code"], metrics=["papi_score"], width=6, height=80),
     # 6 Chất lượng dữ liệu
-    Chart("quality_failures", "Kiểm tra không đạt theo thời gian", "rpt_quality__validation_results", "bar",
-          columns=["validated_date"], metrics=["failed_checks"], extra={"groupby": ["severity"], "stack": "Stack"},
-          width=12, height=50),
-    Chart("quality_units", "Đơn vị có kiểm tra không đạt (thiếu hoặc sai dữ liệu)", "rpt_quality__validation_results", "table",
+    # the latest run within the filters: its "N/N kiểm tra đạt", built in dbt
+    Chart("quality_latest_run", "Lượt kiểm tra gần nhất", "rpt_quality__validation_runs", "handlebars",
+          columns=["checks_label", "run_label", "validated_at"], order_by=[("validated_at", False)], row_limit=1,
+          extra={"handlebarsTemplate": QUALITY_FIGURE}, width=4, height=50),
+    # checks (not unit rows) per run, passed and failed stacked: ~20 a run, so whole-number ticks
+    Chart("quality_failures", "Kiểm tra đạt và không đạt theo lượt kiểm tra", "rpt_quality__validation_runs", "bar",
+          columns=["validated_at"], metrics=["checks_passed", "checks_failed"],
+          extra={"stack": "Stack", "time_grain_sqla": None, "x_axis_time_format": DATE_FORMAT}, width=8, height=50),
+    Chart("quality_units", "Đơn vị có kiểm tra không đạt (thiếu hoặc sai dữ liệu), lượt mới nhất trước",
+          "rpt_quality__validation_results", "table",
           columns=["validated_at", "unit_name", "suite", "expectation", "observed_value", "severity",
-                   "message_vi"], filters=[IS_UNIT_FAILURE], order_by=[("validated_at", False)], width=12, height=60),
+                   "message_vi"], filters=[IS_UNIT_FAILURE],
+          # severity labels descending happen to run Nghiêm trọng, Lỗi, Cảnh báo: gravest first
+          order_by=[("validated_at", False), ("severity", False), ("unit_name", True)], width=12, height=60),
     Chart("quality_dbt_models", "Kiểm thử dbt lượt mới nhất: số đạt trên số đã chạy theo mô hình",
           "rpt_quality__dbt_test_results", "table_agg", columns=["model_name"],
           metrics=["passed_tests", "tests", "pass_rate"], filters=[LATEST_DBT_RUN], order_by=[("pass_rate", True)],
@@ -206,6 +223,13 @@ CHARTS = [
           width=6, height=60),
 ]
 CHARTS_BY_KEY = {c.key: c for c in CHARTS}
+
+
+def colour_scheme(chart_keys) -> str | None:  # type: ignore[no-untyped-def]
+    """A dashboard's colour scheme overrides its charts', and the country map then paints
+    each province in a categorical colour instead of its red-to-green score scale: a
+    dashboard with a map has none (its other charts keep Superset's default colours)."""
+    return None if any(CHARTS_BY_KEY[key].viz == "country_map" for key in chart_keys) else "supersetColors"
 
 
 @dataclass
@@ -232,10 +256,10 @@ DASHBOARDS = [
                ["dossier_monthly"], ["dossier_units"], ["dossier_fields", "dossier_overdue"]]),
     Dashboard("cchc-giai-ngan", "4. Giải ngân vốn đầu tư công",
               [["disbursement_curve"], ["disbursement_units", "disbursement_projects"]]),
-    Dashboard("cchc-papi", "5. PAPI toàn quốc", [["papi_vs_median"], ["papi_ranking"]], filters=["year"],
+    Dashboard("cchc-papi", "5. PAPI toàn quốc", [["papi_map", "papi_vs_median"], ["papi_ranking"]], filters=["year"],
               filter_dataset="rpt_papi"),
     Dashboard("cchc-chat-luong", "6. Chất lượng dữ liệu",
-              [["quality_failures"], ["quality_units"], ["quality_dbt_models", "quality_dbt_failing"]],
+              [["quality_latest_run", "quality_failures"], ["quality_units"], ["quality_dbt_models", "quality_dbt_failing"]],
               filters=["year", "month", "unit_name"], filter_dataset="rpt_quality__validation_results"),
 ]
 
@@ -252,7 +276,7 @@ FILTERS = {  # column: (label, dataset whose values the filter lists)
 def _x_axis(chart: Chart, dataset: DatasetModel) -> dict:
     col = chart.columns[0]
     return {"columnType": "BASE_AXIS", "sqlExpression": col, "label": col, "expressionType": "SQL",
-            "timeGrain": "P1M" if dataset.main_dttm_col == col else None}
+            "timeGrain": chart.extra.get("time_grain_sqla", "P1M") if dataset.main_dttm_col == col else None}
 
 
 def _adhoc_filters(chart: Chart) -> list[dict]:
@@ -275,7 +299,7 @@ def chart_params(chart: Chart, dataset: DatasetModel) -> dict:
     column_config.update({c: {"d3NumberFormat": ",.2f"} for c in chart.columns
                           if c in ("indicator_value", "aggregate_score", "plan_total_mvnd", "disbursed_ytd_mvnd")
                           or c.startswith("d") and c[1:2].isdigit()})
-    if chart.viz == "table":
+    if chart.viz in ("table", "handlebars"):
         params.update(query_mode="raw", all_columns=chart.columns,
                       order_by_cols=[json.dumps([c, asc]) for c, asc in chart.order_by],
                       table_timestamp_format=DATE_FORMAT, column_config=column_config,
@@ -303,6 +327,9 @@ def chart_params(chart: Chart, dataset: DatasetModel) -> dict:
         params.update(viz_type="pie", groupby=chart.columns, metric=chart.metrics[0], show_labels=True,
                       labels_outside=True, label_type="key_percent", number_format=",d", show_legend=True,
                       legendOrientation="right", donut=True)
+    elif chart.viz == "country_map":  # red (lowest score) to green (highest)
+        params.update(entity=chart.columns[0], metric=chart.metrics[0], select_country="vietnam",
+                      linear_color_scheme="schemeRdYlGn", number_format=dataset.metrics[chart.metrics[0]].d3format)
     elif chart.viz == "deck_scatter":
         lat, lon, dimension, _ = chart.columns
         params.update(spatial={"type": "latlong", "latCol": lat, "lonCol": lon}, dimension=dimension,
@@ -326,7 +353,7 @@ def query_context(chart: Chart, dataset: DatasetModel) -> dict:
                      orderby=[[chart.metrics[0], False]], series_columns=chart.extra.get("groupby", []))
     elif chart.viz == "deck_scatter":
         query.update(columns=chart.columns, metrics=[], orderby=[])
-    elif chart.viz == "table":
+    elif chart.viz in ("table", "handlebars"):
         query.update(columns=chart.columns, metrics=[], orderby=[[c, asc] for c, asc in chart.order_by])
     else:
         query.update(columns=chart.columns, metrics=chart.metrics,
@@ -411,7 +438,8 @@ def _dashboard_yaml(dash: Dashboard, chart_ids: dict[str, int], models: dict[str
             "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
             "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
         })
-    metadata = {"native_filter_configuration": filters, "color_scheme": "supersetColors", "refresh_frequency": 0,
+    metadata = {"native_filter_configuration": filters,
+                "color_scheme": colour_scheme(key for row in dash.rows for key in row), "refresh_frequency": 0,
                 "expanded_slices": {}, "label_colors": {}, "shared_label_colors": [], "color_scheme_domain": [],
                 "timed_refresh_immune_slices": [], "cross_filters_enabled": False, "default_filters": "{}",
                 "chart_configuration": {},

@@ -32,7 +32,7 @@ ROLE_ANALYST = "CCHC Phân tích"
 ROLE_QUALITY = "CCHC Vận hành chất lượng dữ liệu"
 UNIT_ROLE_PREFIX = "CCHC Đơn vị "
 DEMO_UNIT_KEY = "2025:18073"  # Phường Thành Sen, the demo province's busiest commune
-QUALITY_DATASETS = ("rpt_quality__validation_results", "rpt_quality__dbt_test_results")
+QUALITY_DATASETS = ("rpt_quality__validation_results", "rpt_quality__validation_runs", "rpt_quality__dbt_test_results")
 PUBLIC_DATASETS = ("rpt_papi",)  # national survey results: every role may read them
 
 
