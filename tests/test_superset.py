@@ -16,7 +16,7 @@ import requests
 import yaml
 from conftest import ROOT
 
-from cchc.bi.bundle import CHARTS, CHARTS_BY_KEY, DASHBOARDS, bundle_files, dataset_uuid, read_bundle
+from cchc.bi.bundle import CHARTS, CHARTS_BY_KEY, DASHBOARDS, FILTERS, bundle_files, dataset_uuid, read_bundle
 from cchc.bi.client import SupersetClient
 from cchc.bi.provision import DEMO_UNIT_KEY, PUBLIC_DATASETS, QUALITY_DATASETS
 from cchc.bi.semantic import load_models, metric_expression
@@ -35,8 +35,9 @@ def models():
 
 def _where(chart) -> str:
     """A chart's simple filters as SQL, to count its rows in the warehouse directly."""
-    sql = {"==": "{} = '{}'", "IS TRUE": "{} IS TRUE"}
-    return " AND ".join(sql[op].format(column, value) for column, op, value in chart.filters) or "TRUE"
+    sql = {"==": "{} = '{}'", "IS TRUE": "{} IS TRUE", "IN": "{} IN {}"}
+    return " AND ".join(sql[op].format(column, tuple(value) if op == "IN" else value)
+                        for column, op, value in chart.filters) or "TRUE"
 
 
 def test_committed_bundle_is_what_the_generator_writes():
@@ -124,6 +125,91 @@ def test_papi_provinces_map_to_the_bundled_vietnam_geojson():
     # a dashboard colour scheme would replace the map's score scale by categorical colours
     dashboard = yaml.safe_load((ROOT / "superset" / "bundle" / "dashboards" / "cchc-papi.yaml").read_text(encoding="utf-8"))
     assert dashboard["metadata"]["color_scheme"] is None
+WHOLE_PROVINCE = {"peer_group", "unit_name"}  # filters that open empty: the whole province
+
+
+def _native_filters():
+    committed = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8"))
+                 for p in (ROOT / "superset" / "bundle" / "dashboards").glob("*.yaml")}
+    names = {dataset_uuid(name): name for name in load_models()}
+    for slug, dash in committed.items():
+        charts = {item["meta"]["chartId"]: item["meta"]["uuid"] for item in dash["position"].values()
+                  if isinstance(item, dict) and item.get("type") == "CHART"}
+        for f in dash["metadata"]["native_filter_configuration"]:
+            yield slug, f, names[f["targets"][0]["datasetUuid"]], charts
+
+
+def test_every_filter_opens_on_a_default_dbt_chooses(models):
+    """Each filter either opens on the first value of its list in the order a dbt metric
+    gives (the last complete month or year, the units in force: dbt decides each night) or,
+    for the unit filters, empty (the whole province). None carries a hard-coded value, none
+    is required (cleared, it filters nothing: never an empty page), none cascades (Superset
+    re-selects a cascaded default filter when cleared)."""
+    seen = 0
+    for slug, f, dataset, _ in _native_filters():
+        column = f["targets"][0]["column"]["name"]
+        assert column in models[dataset].column_names(), (slug, f["name"])
+        assert f["defaultDataMask"]["filterState"] == {} and "defaultValue" not in f["controlValues"], (slug, column)
+        assert f["controlValues"]["enableEmptyFilter"] is False and f["cascadeParentIds"] == [], (slug, column)
+        for prefilter in f["adhoc_filters"]:
+            assert prefilter["subject"] in models[dataset].column_names(), (slug, column)
+        if f["controlValues"]["defaultToFirstItem"]:
+            metric = f["sortMetric"]
+            assert metric in models[dataset].metrics, (slug, column, metric)  # declared in the dbt model's YAML
+            assert f["controlValues"]["sortMetric"] == metric and f["requiredFirst"] is True
+            seen += 1
+        else:
+            assert column in WHOLE_PROVINCE and f["description"] == "Để trống: toàn tỉnh", (slug, column)
+    assert seen >= 12
+    # every dashboard opens on a period; those with unit rows on the units in force
+    for dash in DASHBOARDS:
+        assert any(FILTERS[k].grain for k in dash.filters), dash.slug
+        unit_rows = {CHARTS_BY_KEY[key].dataset for row in dash.rows for key in row} & \
+            {name for name, m in models.items() if "unit_status" in m.column_names()}
+        assert not unit_rows or "unit_status" in dash.filters, dash.slug
+
+
+def test_no_chart_takes_two_period_filters(models):
+    """A chart is in the scope of the month filter or of the year filter, not both, so the
+    yearly tables keep the last complete year while the monthly ones show the last complete
+    month (issue #15: choosing a month emptied the yearly table)."""
+    by_chart: dict[tuple[str, str], list[str]] = {}
+    for slug, f, _dataset, charts in _native_filters():
+        if f["targets"][0]["column"]["name"] not in ("year", "month_label"):
+            continue
+        for chart_id, chart_uuid in charts.items():
+            if chart_id not in f["scope"]["excluded"]:
+                by_chart.setdefault((slug, chart_uuid), []).append(f["name"])
+    assert by_chart and all(len(names) == 1 for names in by_chart.values()), by_chart
+    monthly = [c for c in CHARTS if c.viz == "big_number_total" and "month_label" in models[c.dataset].column_names()]
+    assert all(by_chart[(slug, c.uuid)] == ["Tháng"] for slug in ("cchc-tong-quan", "cchc-ho-so") for c in monthly
+               if (slug, c.uuid) in by_chart) and len(monthly) >= 8
+
+
+def test_map_shows_current_units_in_band_colours_from_the_seed():
+    """One point per unit in force, coloured by the seed's band colours (green = best)."""
+    import csv
+
+    chart = CHARTS_BY_KEY["overview_map"]
+    assert ("is_active_unit", "IS TRUE", None) in chart.filters
+    with open(ROOT / "dbt_project" / "seeds" / "reporting_on_time_bands.csv", encoding="utf-8") as f:
+        bands = sorted(csv.DictReader(f), key=lambda r: -float(r["lower_bound_pct"]))
+    overview = yaml.safe_load((ROOT / "superset" / "bundle" / "dashboards" / "cchc-tong-quan.yaml").read_text("utf-8"))
+    colours = overview["metadata"]["label_colors"]
+    assert [colours[b["band_label"]] for b in bands] == [f"#{b['colour_hex']}" for b in bands]
+    best, worst = (tuple(int(bands[i]["colour_hex"][k:k + 2], 16) for k in (0, 2, 4)) for i in (0, -1))
+    assert best[1] > best[0] and worst[0] > worst[1]  # green best, red worst
+    params = yaml.safe_load((ROOT / "superset" / "bundle" / "charts" / "overview_map.yaml").read_text("utf-8"))["params"]
+    assert params["legend_position"] and params["color_scheme_type"] == "categorical_palette"
+
+
+def test_overdue_list_is_full_width_paged_and_totalled():
+    overdue = CHARTS_BY_KEY["dossier_overdue"]
+    assert overdue.width == 12 and overdue.extra["server_pagination"] is True
+    dossiers = next(d for d in DASHBOARDS if d.slug == "cchc-ho-so")
+    placed = [key for row in dossiers.rows for key in row]
+    assert "dossier_overdue_total" in placed and CHARTS_BY_KEY["dossier_overdue_total"].dataset == overdue.dataset
+
 
 @pytest.mark.slow
 def test_datasets_match_the_serving_database(published_serving, models):
@@ -332,8 +418,9 @@ def test_every_dashboard_a_role_opens_renders_without_an_error_box(superset_serv
         {slug: ([], expected[slug]) for slug in slugs}, result.stderr[-3000:]
     assert all(r["rendered"] == r["charts"] for r in reports), reports
 
-# Headline figures read from the rendered dashboards, province-wide 2022 (the year filter set
-# in the URL), against the marts: chart key -> mart_dossier_kpis_area column (rates in %).
+# Headline figures read from the rendered dashboards against the marts: chart key ->
+# mart_dossier_kpis_area column (rates in %), province-wide, on the default view (the last
+# complete month) and with the months of 2022 chosen in the URL.
 HEADLINES = {
     "cchc-tong-quan": {"overview_on_time": "on_time_rate", "overview_online": "online_share",
                        "overview_input_digitisation": "input_digitisation_rate",
@@ -343,13 +430,14 @@ HEADLINES = {
 }
 
 
-def _year_filter_query(slug: str, year: int) -> str:
-    """Dashboard URL parameter that opens it with its year filter set (rison)."""
+def _month_filter_query(slug: str, months: list[str]) -> str:
+    """Dashboard URL parameter that opens it with its month filter set (rison)."""
     from urllib.parse import quote
 
-    filter_id = f"NATIVE_FILTER-{slug}-year"
-    state = (f"('{filter_id}':(extraFormData:(filters:!((col:year,op:IN,val:!({year})))),"
-             f"filterState:(value:!({year})),id:'{filter_id}'))")
+    filter_id = f"NATIVE_FILTER-{slug}-month_label"
+    values = ",".join(f"'{m}'" for m in months)
+    state = (f"('{filter_id}':(extraFormData:(filters:!((col:month_label,op:IN,val:!({values})))),"
+             f"filterState:(value:!({values})),id:'{filter_id}'))")
     return "native_filters=" + quote(state, safe="")
 
 
@@ -358,34 +446,51 @@ def _figure(drawn: str) -> float:
     return float(drawn.strip().rstrip("%").replace(".", "").replace(",", "."))
 
 
-@pytest.mark.slow
-def test_headline_figures_in_the_browser_equal_the_marts(superset_server, published_serving, tmp_path):
-    con = duckdb.connect(str(published_serving), read_only=True)
-    columns = sorted({c for charts in HEADLINES.values() for c in charts.values()})
+def _province_kpis(con, columns: list[str], period: str, start: str) -> dict:  # type: ignore[no-untyped-def]
+    """The province's figures for a month or a year, all levels (mart_dossier_kpis_area)."""
     row = con.execute(f"""
         SELECT {', '.join(columns)} FROM marts.mart_dossier_kpis_area a
         JOIN marts.dim_unit u ON u.unit_key = a.area_unit_key
-        WHERE u.unit_level = 'province' AND a.unit_scope = 'all' AND a.period_type = 'year'
-          AND a.period_start = DATE '2022-01-01'""").fetchone()
+        WHERE u.unit_level = 'province' AND a.unit_scope = 'all' AND a.period_type = '{period}'
+          AND a.period_start = DATE '{start}'""").fetchone()
+    return dict(zip(columns, row))
+
+
+@pytest.mark.slow
+def test_headline_figures_in_the_browser_equal_the_marts(superset_server, published_serving, tmp_path):
+    """One login opens each dashboard twice: on its default view, whose headline must be the
+    province's figures for the last complete month (rpt_reporting_periods), every unit of
+    it in force (the default unit status); and with the twelve months of 2022 chosen."""
+    con = duckdb.connect(str(published_serving), read_only=True)
+    columns = sorted({c for charts in HEADLINES.values() for c in charts.values()})
+    last_month, label = con.execute("""SELECT period_start, month_label FROM reporting.rpt_reporting_periods
+        WHERE period_type = 'month' AND complete_order = 1 AND is_complete""").fetchone()
+    reorganised = con.execute("""SELECT count(*) FROM marts.mart_dossier_kpis_unit k JOIN marts.dim_unit u USING (unit_key)
+        WHERE k.period_type = 'month' AND k.period_start = ? AND NOT u.is_current""", [last_month]).fetchone()[0]
+    marts = {"default": _province_kpis(con, columns, "month", str(last_month)),
+             "2022": _province_kpis(con, columns, "year", "2022-01-01")}
+    months_2022 = [m for (m,) in con.execute("""SELECT month_label FROM reporting.rpt_reporting_periods
+        WHERE period_type = 'month' AND year = 2022 ORDER BY period_start""").fetchall()]
     con.close()
-    mart = dict(zip(columns, row))
+    assert reorganised == 0 and len(months_2022) == 12 and label.startswith("Tháng ")
+    views = {(slug, view): slug + ("" if view == "default" else "?" + _month_filter_query(slug, months_2022))
+             for slug in HEADLINES for view in marts}
+    result = subprocess.run(
+        [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
+         "--user", "lanhdao", "--password", DEMO_PASSWORD, "--out", str(tmp_path / "headline.png"),
+         *[arg for page in views.values() for arg in ("--dashboard", page)]],
+        env=superset_server.env(), capture_output=True, text=True, timeout=600, check=False)
+    reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert result.returncode == 0 and len(reports) == len(views), result.stdout[-3000:] + result.stderr[-3000:]
     charts = {c.key: c for c in CHARTS}
     shown, expected = {}, {}
-    for slug, headline in HEADLINES.items():
-        dashboard = next(d for d in DASHBOARDS if d.slug == slug)
-        result = subprocess.run(
-            [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
-             "--user", "lanhdao", "--password", DEMO_PASSWORD, "--dashboard", slug,
-             "--out", str(tmp_path / f"{slug}.png"), "--expected-charts", str(sum(map(len, dashboard.rows))),
-             "--query", _year_filter_query(slug, 2022)],
-            env=superset_server.env(), capture_output=True, text=True, timeout=300, check=False)
-        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-        texts = json.loads(result.stdout.strip().splitlines()[-1])["texts"]
-        for key, column in headline.items():
+    for (slug, view), report in zip(views, reports):
+        for key, column in HEADLINES[slug].items():
             title = charts[key].title
-            drawn = next(t["big_number"] for t in texts if t["text"].startswith(title))
-            shown[key] = _figure(drawn)
-            expected[key] = round(mart[column], 2) if column.endswith(("rate", "share")) else mart[column]
+            drawn = next(t["big_number"] for t in report["texts"] if t["text"].startswith(title))
+            shown[view, key] = _figure(drawn)
+            value = marts[view][column]
+            expected[view, key] = round(value, 2) if column.endswith(("rate", "share")) else value
     assert shown == expected
     # The figures of the issue: counted from the tracking start, not 23.30% / 14.84%.
-    assert shown["overview_input_digitisation"] not in (0, 23.30)
+    assert shown["2022", "overview_input_digitisation"] not in (0, 23.30)

@@ -10,7 +10,8 @@ Prints one JSON line per dashboard (``--dashboard`` may repeat; one login):
 {"dashboard": slug, "charts": N, "rendered": N, "errors": [...], "screenshot": path,
 "texts": [{"text": each chart's text as drawn, "big_number": its figure or null}]}; exits 1 when a chart failed or did not render in time.
 ``--query`` adds URL parameters, e.g. ``native_filters=...`` (rison) to open the dashboard
-with its filters set.
+with its filters set; a ``--dashboard`` of the form ``slug?params`` adds its own, so one login
+can open a dashboard on its default view and again with filters set.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def login(browser: webdriver.Chrome, url: str, user: str, password: str, timeout
 def open_dashboard(browser: webdriver.Chrome, url: str, dashboard: str, out: str, *, expected: int | None,
                    timeout: float, query: str = "") -> dict:
     """Open one dashboard in a logged-in browser, wait for its charts, save a screenshot."""
-    browser.get(f"{url}/superset/dashboard/{dashboard}/?standalone=1" + (f"&{query}" if query else ""))
+    slug, _, own_query = dashboard.partition("?")
+    params = "&".join(q for q in ("standalone=1", query, own_query) if q)
+    browser.get(f"{url}/superset/dashboard/{slug}/?{params}")
     deadline = time.monotonic() + timeout
     state = (0, 0, [], 0)
     while time.monotonic() < deadline:
@@ -103,7 +106,9 @@ def capture(url: str, user: str, password: str, dashboards: list[str], out: str,
     before its suffix (ranking.png -> ranking-cchc-papi.png)."""
     browser = driver(width, height)
     path = Path(out)
-    outs = [out] if len(dashboards) == 1 else [str(path.with_name(f"{path.stem}-{d}{path.suffix}")) for d in dashboards]
+    outs = [out] if len(dashboards) == 1 else [
+        str(path.with_name(f"{path.stem}-{d.partition('?')[0]}{f'-{n}' if '?' in d else ''}{path.suffix}"))
+        for n, d in enumerate(dashboards)]
     try:
         login(browser, url, user, password, timeout)
         return [open_dashboard(browser, url, dashboard, shot, expected=expected, timeout=timeout, query=query)

@@ -100,6 +100,8 @@ class Chart:
     extra: dict = field(default_factory=dict)  # viz-specific form data
     width: int = 6
     height: int = 50
+    # Which period filters apply (see chart_grain); None: derived from the chart and its dataset.
+    grain: str | None = None
 
     @property
     def uuid(self) -> str:
@@ -122,6 +124,7 @@ IS_UNIT_FAILURE = ("is_unit_failure", "IS TRUE", None)
 QUALITY_FIGURE = ('{{#each data}}<table><tr><td><h1>{{checks_label}}</h1></td></tr>'
                   '<tr><td>{{run_label}}</td></tr></table>'
                   '{{else}}<table><tr><td>Chưa có lượt kiểm tra nào trong kỳ đã chọn</td></tr></table>{{/each}}')
+ACTIVE_UNITS = ("is_active_unit", "IS TRUE", None)  # one point per unit in force at the year's end
 LATEST_DBT_RUN = ("is_latest_run", "IS TRUE", None)
 
 CHARTS = [
@@ -140,7 +143,7 @@ CHARTS = [
           columns=["year"], metrics=["province_score", "national_median", "province_rank"],
           order_by=[("year", False)], width=6, height=60),
     Chart("overview_map", "Bản đồ xã, phường theo tỷ lệ đúng hạn", "rpt_commune_map", "deck_scatter",
-          columns=["latitude", "longitude", "on_time_band", "unit_name"], width=12, height=60),
+          columns=["latitude", "longitude", "on_time_band", "unit_name"], filters=[ACTIVE_UNITS], width=12, height=60),
     # 2 Xếp hạng đơn vị
     Chart("ranking_year", "Xếp hạng năm theo chỉ số", "rpt_unit_rankings", "table", columns=RANKING_COLUMNS,
           filters=[("period_type", "==", "year")],
@@ -170,10 +173,15 @@ CHARTS = [
           order_by=[("on_time_rate", True)], width=12, height=60),
     Chart("dossier_fields", "Kết quả giải quyết theo lĩnh vực", "rpt_dossier_kpis_field", "table_agg",
           columns=["field_name"], metrics=["received", "finished_late", "on_time_rate", "online_share"],
-          order_by=[("finished_late", False)], row_limit=100, width=6, height=60),
+          order_by=[("finished_late", False)], row_limit=100, width=8, height=60),
+    Chart("dossier_overdue_total", "Tổng số hồ sơ quá hạn", "rpt_overdue_dossiers", "big_number_total",
+          metrics=["dossiers"], width=4, height=60),
+    # Server-paged, so every overdue dossier is reachable (no silent cut at the row limit);
+    # the total is the big number beside the field table.
     Chart("dossier_overdue", "Danh sách hồ sơ quá hạn", "rpt_overdue_dossiers", "table",
           columns=["unit_name", "dossier_id", "procedure_name", "received_date", "due_date", "finished_date",
-                   "overdue_status", "days_late"], order_by=[("due_date", False)], width=6, height=60),
+                   "overdue_status", "days_late"], order_by=[("due_date", False)], row_limit=100000,
+          extra={"server_pagination": True, "server_page_length": 20}, width=12, height=70),
     # 4 Giải ngân vốn đầu tư công
     # x = month of the year, one curve per series (the year, the year before, plan, target)
     Chart("disbursement_curve", "Giải ngân lũy kế trong năm so với năm trước, kế hoạch và mục tiêu",
@@ -222,7 +230,85 @@ CHARTS = [
           filters=[LATEST_DBT_RUN, ("is_failing", "IS TRUE", None)], order_by=[("model_name", True)],
           width=6, height=60),
 ]
-CHARTS_BY_KEY = {c.key: c for c in CHARTS}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A native filter (filter_select) of the dashboards. Its values are listed from
+    `dataset` (pre-filtered by `prefilter`); with a `sort_metric` (a metric the dbt model
+    declares) the dashboard opens on the first value in that order (defaultToFirstItem), so
+    the default is what dbt says tonight (the last complete month, the units in force), never
+    a value written here. Without one the filter opens empty: the whole province.
+    `grain` limits a period filter to the charts of that grain (chart_grain)."""
+    column: str
+    label: str
+    dataset: str
+    sort_metric: str | None = None
+    ascending: bool = True
+    prefilter: tuple[tuple, ...] = ()
+    grain: str | None = None
+    description: str = ""
+
+    @property
+    def default_first(self) -> bool:
+        return self.sort_metric is not None
+
+
+MONTHS = (("period_type", "==", "month"),)
+YEARS = (("period_type", "==", "year"),)
+FILTERS = {
+    # the month the dashboards open on: the last complete one (rpt_reporting_periods)
+    "month": Filter("month_label", "Tháng", "rpt_reporting_periods", "complete_first", prefilter=MONTHS, grain="month",
+                    description="Mặc định: tháng trọn vẹn gần nhất đã có số liệu"),
+    # the year of the monthly dashboards' trends and maps: that month's year
+    "year_of_month": Filter("year", "Năm", "rpt_reporting_periods", "complete_first", prefilter=MONTHS, grain="year",
+                            description="Mặc định: năm của tháng trọn vẹn gần nhất"),
+    # yearly indicators (yearly rankings, PAR INDEX): the last complete year
+    "year": Filter("year", "Năm", "rpt_reporting_periods", "complete_first", prefilter=YEARS, grain="year",
+                   description="Mặc định: năm trọn vẹn gần nhất"),
+    # data quality is about the latest night: the latest month and year, complete or not
+    "month_latest": Filter("month_label", "Tháng", "rpt_reporting_periods", "latest_first", prefilter=MONTHS,
+                           grain="month", description="Mặc định: tháng gần nhất"),
+    "year_latest": Filter("year", "Năm", "rpt_reporting_periods", "latest_first", prefilter=MONTHS, grain="year",
+                          description="Mặc định: năm gần nhất"),
+    # PAPI: the latest published year
+    # PAPI: the latest published year; later years are listed (last) and say why they are empty
+    "papi_year": Filter("year", "Năm", "rpt_data_availability", "data_first", prefilter=(("dataset_code", "==", "papi"),),
+                        grain="year", description="Mặc định: năm PAPI gần nhất đã công bố"),
+    "unit_status": Filter("unit_status", "Tình trạng đơn vị", "rpt_unit_statuses", "active_first",
+                          description="Mặc định: đơn vị hiện hành (sau sắp xếp 2025)"),
+    "peer_group": Filter("peer_group", "Nhóm đơn vị", "rpt_unit_rankings", description="Để trống: toàn tỉnh"),
+    "unit_name": Filter("unit_name", "Đơn vị", "rpt_unit_rankings", description="Để trống: toàn tỉnh"),
+}
+UNIT_FILTERS = ["unit_status", "peer_group", "unit_name"]
+
+
+def chart_grain(chart: Chart, dataset: DatasetModel) -> str:
+    """The periods a chart shows, which decides the period filters it takes: `month` (one
+    month: the month filter), `year` (one year: the year filter), `series_month` (months
+    along an axis: the year filter), `series_year` (years along an axis: none)."""
+    if chart.grain:
+        return chart.grain
+    first = chart.columns[0] if chart.columns else None
+    if first == "year" and (chart.viz in ("line", "bar") or chart.viz == "table_agg"):
+        return "series_year"
+    if chart.viz in ("line", "bar") or (first and first == dataset.main_dttm_col):
+        return "series_month"
+    for column, op, value in chart.filters:
+        if column == "period_type" and op == "==":
+            return value
+    return "month" if "month_label" in dataset.column_names() else "year"
+
+
+def filter_applies(spec: Filter, chart: Chart, dataset: DatasetModel) -> bool:
+    if spec.column not in dataset.column_names():
+        return False
+    grain = chart_grain(chart, dataset)
+    if spec.grain == "month":
+        return grain == "month"
+    if spec.grain == "year":
+        return grain in ("year", "series_month")
+    return True
 
 
 def colour_scheme(chart_keys) -> str | None:  # type: ignore[no-untyped-def]
@@ -237,38 +323,76 @@ class Dashboard:
     slug: str
     title: str
     rows: list[list[str]]  # chart keys, row by row
-    filters: list[str] = field(default_factory=lambda: ["year", "month", "peer_group", "unit_name"])
-    filter_dataset: str | None = None  # where the filters list their values (default: FILTERS)
+    filters: list[str] = field(default_factory=lambda: ["year_of_month", "month", *UNIT_FILTERS])  # FILTERS keys
+    # grain -> dataset codes (seed reporting_data_availability) whose state the dashboard
+    # explains above its charts: its empty states (availability_charts)
+    availability: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def uuid(self) -> str:
         return stable_uuid("dashboard", self.slug)
 
+    def availability_keys(self) -> list[str]:
+        return [f"availability_{self.slug}_{grain}" for grain in self.availability]
+
+    def __post_init__(self) -> None:
+        if self.availability:
+            self.rows.insert(0, self.availability_keys())
+
 
 DASHBOARDS = [
     Dashboard("cchc-tong-quan", "1. Tổng quan CCHC",
               [["overview_on_time", "overview_online", "overview_input_digitisation", "overview_output_digitisation"],
-               ["overview_trend", "overview_papi"], ["overview_map"]]),
+               ["overview_trend", "overview_papi"], ["overview_map"]], availability={"month": ("dossiers",)}),
     Dashboard("cchc-xep-hang", "2. Xếp hạng đơn vị",
-              [["ranking_year"], ["ranking_month"], ["ranking_par", "ranking_classes"]]),
+              [["ranking_year"], ["ranking_month"], ["ranking_par", "ranking_classes"]],
+              filters=["year", "month", *UNIT_FILTERS],
+              availability={"year": ("par_index", "sipas"), "month": ("dossiers",)}),
     Dashboard("cchc-ho-so", "3. Giải quyết hồ sơ TTHC",
               [["dossier_received", "dossier_finished", "dossier_finished_on_time", "dossier_finished_late"],
-               ["dossier_monthly"], ["dossier_units"], ["dossier_fields", "dossier_overdue"]]),
+               ["dossier_monthly"], ["dossier_units"], ["dossier_fields", "dossier_overdue_total"], ["dossier_overdue"]],
+              availability={"month": ("dossiers",)}),
     Dashboard("cchc-giai-ngan", "4. Giải ngân vốn đầu tư công",
-              [["disbursement_curve"], ["disbursement_units", "disbursement_projects"]]),
-    Dashboard("cchc-papi", "5. PAPI toàn quốc", [["papi_map", "papi_vs_median"], ["papi_ranking"]], filters=["year"],
-              filter_dataset="rpt_papi"),
+              [["disbursement_curve"], ["disbursement_units", "disbursement_projects"]],
+              filters=["year_of_month", "month", "peer_group", "unit_name"], availability={"month": ("disbursement",)}),
+    Dashboard("cchc-papi", "5. PAPI toàn quốc", [["papi_map", "papi_vs_median"], ["papi_ranking"]], filters=["papi_year"],
+              availability={"year": ("papi",)}),
     Dashboard("cchc-chat-luong", "6. Chất lượng dữ liệu",
               [["quality_latest_run", "quality_failures"], ["quality_units"], ["quality_dbt_models", "quality_dbt_failing"]],
-              filters=["year", "month", "unit_name"], filter_dataset="rpt_quality__validation_results"),
+              filters=["year_latest", "month_latest", "unit_name"]),
 ]
 
-FILTERS = {  # column: (label, dataset whose values the filter lists)
-    "year": ("Năm", "rpt_unit_rankings"),
-    "month": ("Tháng", "rpt_dossier_kpis_unit"),
-    "peer_group": ("Nhóm đơn vị", "rpt_unit_rankings"),
-    "unit_name": ("Đơn vị", "rpt_unit_rankings"),
-}
+GRAIN_VI = {"month": "tháng", "year": "năm"}
+
+
+def availability_charts(dash: Dashboard) -> list[Chart]:
+    """The dashboard's empty states: per grain, a small table of what rpt_data_availability
+    says of its datasets for the selected period ("Chưa có dữ liệu PAPI năm 2026: …")."""
+    return [Chart(key, f"{dash.title}: tình trạng số liệu theo {GRAIN_VI[grain]}", "rpt_data_availability", "table",
+                  columns=["message_vi"], filters=[("dataset_code", "IN", list(codes)), ("period_type", "==", grain)],
+                  order_by=[("period_start", False)], width=12 // len(dash.availability), height=22)
+            for key, (grain, codes) in zip(dash.availability_keys(), dash.availability.items())]
+
+
+CHARTS += [chart for dash in DASHBOARDS for chart in availability_charts(dash)]
+CHARTS_BY_KEY = {c.key: c for c in CHARTS}
+
+
+def label_colours(seeds_dir: Path | None = None) -> dict[str, str]:
+    """Fixed colours of the map's on-time bands, from the dbt seed reporting_on_time_bands
+    (green best, red worst), and grey for a commune without finished dossiers."""
+    import csv
+
+    seeds_dir = seeds_dir or Path(__file__).resolve().parents[3] / "dbt_project" / "seeds"
+    with open(seeds_dir / "reporting_on_time_bands.csv", encoding="utf-8") as f:
+        colours = {row["band_label"]: f"#{row['colour_hex']}" for row in csv.DictReader(f)}
+    with open(seeds_dir / "reporting_labels.csv", encoding="utf-8") as f:
+        colours.update({row["label_vi"]: NO_DATA_COLOUR for row in csv.DictReader(f)
+                        if (row["label_set"], row["code"]) == ("on_time_band", "no_dossiers")})
+    return colours
+
+
+NO_DATA_COLOUR = "#BDBDBD"
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -279,10 +403,14 @@ def _x_axis(chart: Chart, dataset: DatasetModel) -> dict:
             "timeGrain": chart.extra.get("time_grain_sqla", "P1M") if dataset.main_dttm_col == col else None}
 
 
-def _adhoc_filters(chart: Chart) -> list[dict]:
+def _simple_filters(filters, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
     return [{"expressionType": "SIMPLE", "subject": column, "operator": op, "comparator": value, "clause": "WHERE",
-             "sqlExpression": None, "filterOptionName": f"filter_{chart.key}_{n}"}
-            for n, (column, op, value) in enumerate(chart.filters)]
+             "sqlExpression": None, "filterOptionName": f"filter_{name}_{n}"}
+            for n, (column, op, value) in enumerate(filters)]
+
+
+def _adhoc_filters(chart: Chart) -> list[dict]:
+    return _simple_filters(chart.filters, chart.key)
 
 
 def _query_filters(chart: Chart) -> list[dict]:
@@ -336,6 +464,8 @@ def chart_params(chart: Chart, dataset: DatasetModel) -> dict:
                       point_radius_fixed={"type": "fix", "value": "1500"}, point_unit="meters",
                       min_radius=2, max_radius=30, multiplier=1, js_columns=[],
                       color_picker={"r": 0, "g": 122, "b": 135, "a": 1}, color_scheme="supersetColors",
+                      # colours by band (the dashboards' label_colors: green best), with a legend
+                      color_scheme_type="categorical_palette", legend_position="tr", legend_format=None,
                       mapbox_style="", autozoom=True,
                       viewport={"longitude": 105.7, "latitude": 18.3, "zoom": 8, "bearing": 0, "pitch": 0})
     params.update({k: v for k, v in chart.extra.items() if k not in ("groupby", "stack")})
@@ -422,31 +552,40 @@ def _dashboard_yaml(dash: Dashboard, chart_ids: dict[str, int], models: dict[str
                                   "parents": ["ROOT_ID", "GRID_ID", row_id],
                                   "meta": {"width": chart.width, "height": chart.height, "chartId": chart_ids[key],
                                            "uuid": chart.uuid, "sliceName": chart.title}}
-    filters = []
-    for column in dash.filters:
-        label, dataset = FILTERS[column]
-        dataset = dash.filter_dataset or dataset
-        # A filter leaves out the charts whose dataset lacks its column (e.g. dbt tests have no unit).
-        excluded = [chart_ids[key] for row in dash.rows for key in row
-                    if column not in models[CHARTS_BY_KEY[key].dataset].column_names()]
-        filters.append({
-            "id": f"NATIVE_FILTER-{dash.slug}-{column}", "name": label, "filterType": "filter_select",
-            "type": "NATIVE_FILTER", "description": "",
-            "targets": [{"column": {"name": column}, "datasetUuid": dataset_uuid(dataset)}],
-            "controlValues": {"enableEmptyFilter": False, "defaultToFirstItem": False, "multiSelect": True,
-                              "searchAllOptions": False, "inverseSelection": False, "sortAscending": column != "year"},
-            "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
-            "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
-        })
-    metadata = {"native_filter_configuration": filters,
-                "color_scheme": colour_scheme(key for row in dash.rows for key in row), "refresh_frequency": 0,
-                "expanded_slices": {}, "label_colors": {}, "shared_label_colors": [], "color_scheme_domain": [],
+    filters = [_native_filter(dash, FILTERS[key], chart_ids, models) for key in dash.filters]
+    metadata = {"native_filter_configuration": filters, "color_scheme": colour_scheme(key for row in dash.rows for key in row), "refresh_frequency": 0,
+                "expanded_slices": {}, "label_colors": label_colours(), "shared_label_colors": [],
+                "color_scheme_domain": [],
                 "timed_refresh_immune_slices": [], "cross_filters_enabled": False, "default_filters": "{}",
                 "chart_configuration": {},
                 "global_chart_configuration": {"scope": {"rootPath": ["ROOT_ID"], "excluded": []}, "chartsInScope": []}}
     return {"dashboard_title": dash.title, "description": None, "css": "", "slug": dash.slug,
             "certified_by": None, "certification_details": None, "published": True,
             "uuid": dash.uuid, "position": position, "metadata": metadata, "version": VERSION}
+
+
+def _native_filter(dash: Dashboard, spec: Filter, chart_ids: dict[str, int],
+                   models: dict[str, DatasetModel]) -> dict:
+    """One native filter. Not required (enableEmptyFilter off): cleared, it filters nothing,
+    so clearing never empties a page; defaultToFirstItem selects the first value of its
+    list, ordered by the dbt metric `sort_metric`. No cascading: Superset re-selects the first
+    item of a cascaded filter whenever it is cleared."""
+    charts = [CHARTS_BY_KEY[key] for row in dash.rows for key in row]
+    # A filter leaves out the charts whose dataset lacks its column (e.g. dbt tests have no
+    # unit) and, for a period filter, those of another grain (chart_grain).
+    excluded = [chart_ids[c.key] for c in charts if not filter_applies(spec, c, models[c.dataset])]
+    return {
+        "id": f"NATIVE_FILTER-{dash.slug}-{spec.column}", "name": spec.label, "filterType": "filter_select",
+        "type": "NATIVE_FILTER", "description": spec.description,
+        "targets": [{"column": {"name": spec.column}, "datasetUuid": dataset_uuid(spec.dataset)}],
+        "controlValues": {"enableEmptyFilter": False, "defaultToFirstItem": spec.default_first, "multiSelect": True,
+                          "searchAllOptions": False, "inverseSelection": False, "sortAscending": spec.ascending,
+                          "sortMetric": spec.sort_metric},
+        "sortMetric": spec.sort_metric, "adhoc_filters": _simple_filters(spec.prefilter, f"{dash.slug}_{spec.column}"),
+        "time_range": "No filter", "requiredFirst": spec.default_first,
+        "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+        "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
+    }
 
 
 def _safe_name(text: str) -> str:

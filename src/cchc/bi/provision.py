@@ -33,7 +33,9 @@ ROLE_QUALITY = "CCHC Vận hành chất lượng dữ liệu"
 UNIT_ROLE_PREFIX = "CCHC Đơn vị "
 DEMO_UNIT_KEY = "2025:18073"  # Phường Thành Sen, the demo province's busiest commune
 QUALITY_DATASETS = ("rpt_quality__validation_results", "rpt_quality__validation_runs", "rpt_quality__dbt_test_results")
-PUBLIC_DATASETS = ("rpt_papi",)  # national survey results: every role may read them
+# Every role may read them: national survey results, and what the dashboards' filters and
+# empty states list (periods, unit statuses, data availability: no unit's figures).
+PUBLIC_DATASETS = ("rpt_papi", "rpt_reporting_periods", "rpt_unit_statuses", "rpt_data_availability")
 
 
 def unit_role_name(unit_key: str) -> str:

@@ -1,5 +1,6 @@
 {#- Dataset rpt_commune_map: communes with coordinates and their yearly on-time rate band
-    (seed reporting_on_time_bands). -#}
+    (seed reporting_on_time_bands); is_active_unit marks the communes in force at the
+    year's end, the map's one point per current unit. -#}
 select
     u.unit_key,
     u.unit_name,
@@ -7,6 +8,8 @@ select
     u.latitude,
     u.longitude,
     cast(extract(year from k.period_start) as bigint) as year,
+    {{ unit_is_active('u', 'k.period_start', 'year') }} as is_active_unit,
+    {{ unit_status('u', 'k.period_start', 'year') }},
     k.on_time_rate / 100 as on_time_share,
     coalesce((select b.band_label from {{ ref('reporting_on_time_bands') }} as b
               where b.lower_bound_pct <= k.on_time_rate

@@ -3,6 +3,7 @@ select
     make_date(m.report_year, m.report_month, 1) as period_start,
     m.report_year as year,
     m.report_month as month,
+    {{ month_label('make_date(m.report_year, m.report_month, 1)') }} as month_label,
     m.investor_unit_key,
     m.current_investor_unit_key as unit_key,
     coalesce(u.unit_name, m.current_investor_unit_key) as unit_name,

@@ -4,6 +4,7 @@ select
     coalesce(u.unit_name, p.unit_name) as unit_name,
     {{ label_vi('peer_group', 'p.peer_group') }} as peer_group,
     p.score_year as year,
+    {{ unit_status('u', 'make_date(p.score_year, 1, 1)', 'year') }},
     p.index_pct / 100 as index_share,
     p.classification_name,
     p.rank_in_peer_group,

@@ -6,6 +6,7 @@ select
     r.validated_at,
     cast(r.validated_at as date) as validated_date,
     {{ year_month_columns('r.validated_at', 'bigint') }},
+    {{ month_label('r.validated_at') }} as month_label,
     r.suite,
     r.expectation,
     r.unit_key,
