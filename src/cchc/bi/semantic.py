@@ -11,7 +11,7 @@ not written as SQL, so it cannot drift from the mart's own definition:
 - ``numerator: [...]`` and ``denominator: [...]``: a rate, the ratio of the sums (never an
   average of rates), blank when the denominator sums to 0; ``mart_rate`` names the mart
   column it equals at the mart's grain (tests compare them on a real build);
-- ``count: "*"``, ``count_distinct: col``, ``avg: col``, ``max: col``, ``median: col``.
+- ``count: "*"``, ``count_distinct: col``, ``avg: col``, ``max: col``, ``min: col``, ``median: col``.
 
 This module turns them into Superset metric expressions; ``cchc.bi.bundle`` writes the
 physical datasets (``schema: reporting``) with them.
@@ -33,7 +33,8 @@ from pathlib import Path
 REPORTING_SCHEMA = "reporting"
 PROJECT = "cchc"
 # Aggregates over one column; the metric kinds with a list of columns are handled apart.
-SINGLE_COLUMN = {"count_distinct": "COUNT(DISTINCT {})", "avg": "AVG({})", "max": "MAX({})", "median": "MEDIAN({})"}
+SINGLE_COLUMN = {"count_distinct": "COUNT(DISTINCT {})", "avg": "AVG({})", "max": "MAX({})", "min": "MIN({})",
+                 "median": "MEDIAN({})"}
 SPEC_KEYS = {"label", "format", "description", "mart_rate"}
 
 
