@@ -225,7 +225,7 @@ CHARTS = [
     Chart("unit_vs_median", "Chỉ số của đơn vị so với trung vị của tỉnh (kỳ gần nhất đã trọn)", "rpt_unit_rankings",
           "bar", columns=["indicator_period_label"], metrics=["unit_value", "province_median"],
           filters=[("is_latest_period", "IS TRUE", None), ("is_current_unit", "IS TRUE", None)],
-          extra={"xAxisLabelInterval": 0}, width=12, height=50),
+          extra={"xAxisLabelInterval": 0, "xAxisLabelRotation": 30}, width=12, height=60),
     Chart("unit_rank_trend", "Thứ hạng của đơn vị trong nhóm theo tháng (1 = cao nhất)", "rpt_unit_rankings", "line",
           columns=["period_start"], metrics=["best_rank"], filters=[("period_type", "==", "month")],
           extra={"groupby": ["indicator_name"]}, width=12, height=60),

@@ -3,7 +3,7 @@ select
     r.indicator_code,
     {{ label_vi('indicator', 'r.indicator_code') }} as indicator_name,
     -- a unit's dashboard shows each indicator's latest month and year side by side
-    {{ label_vi('indicator', 'r.indicator_code') }} || chr(10)
+    {{ label_vi('indicator', 'r.indicator_code') }} || ', '
     || case when r.period_type = 'month'
             then 'tháng ' || lpad(cast(extract(month from r.period_start) as varchar), 2, '0') || '/'
             else 'năm '
