@@ -211,6 +211,33 @@ def test_overdue_list_is_full_width_paged_and_totalled():
     assert "dossier_overdue_total" in placed and CHARTS_BY_KEY["dossier_overdue_total"].dataset == overdue.dataset
 
 
+def test_ranking_dashboard_opens_on_the_worst_and_best_units(models):
+    """The ranking dashboard's first rows are the bar charts of each peer group's worst and
+    best units, read from the dbt columns that pick them (latest complete month, headline
+    indicator, top/bottom N, label with the rank change, class, province median)."""
+    ranking = next(d for d in DASHBOARDS if d.slug == "cchc-xep-hang")
+    rows = [row for row in ranking.rows if row != ranking.availability_keys()]  # under the data-status line
+    assert rows[0] == ["ranking_commune_bottom", "ranking_commune_top"]
+    assert rows[1] == ["ranking_department_bottom", "ranking_department_top"]
+    params = {key: bundle_files()[f"charts/{key}.yaml"] for key in rows[0] + rows[1]}
+    for key, text in params.items():
+        chart = yaml.safe_load(text)["params"]
+        assert chart["viz_type"] == "mixed_timeseries" and chart["seriesType"] == "bar" and chart["seriesTypeB"] == "line"
+        assert chart["x_axis"] == "chart_label" and chart["groupby"] == ["classification_name"]
+        assert chart["metrics_b"] == ["province_median"]
+        assert {f["subject"] for f in chart["adhoc_filters"]} == \
+            {"is_headline_indicator", "is_latest_period", "period_type", "peer_group_code", "ranking_end"}, key
+        assert chart["adhoc_filters"] == chart["adhoc_filters_b"]
+    assert models["rpt_unit_ranking_extremes"].metrics["province_median"].spec["max"] == "province_median_value"
+    dashboard = yaml.safe_load(bundle_files()["dashboards/cchc-xep-hang.yaml"])
+    assert {"Xuất sắc", "Tốt", "Hoàn thành", "Không hoàn thành"} <= set(dashboard["metadata"]["label_colors"])
+    # the donut: one year's distinct units, counts shown
+    donut = yaml.safe_load(bundle_files()["charts/ranking_classes.yaml"])["params"]
+    assert donut["metric"] == "units" and models["rpt_par_index"].metrics["units"].spec == \
+        {"label": "Số đơn vị", "count_distinct": "unit_key", "format": ",d"}
+    assert [f["subject"] for f in donut["adhoc_filters"]] == ["is_latest_year"] and "value" in donut["label_type"]
+
+
 @pytest.mark.slow
 def test_datasets_match_the_serving_database(published_serving, models):
     con = duckdb.connect(str(published_serving), read_only=True)
@@ -352,21 +379,49 @@ def test_analyst_reads_but_cannot_write_the_warehouse(superset_server, admin, pu
     assert not {"analyst_scratch", "admin_scratch"} & tables
 
 
+def _worst_communes(serving: Path) -> list[tuple[str, str]]:
+    """The warehouse's answer: the five worst current communes of the latest complete month
+    by the headline indicator, worst first, with their rank change."""
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        return con.execute("""
+            SELECT u.unit_name, b.rank_change_symbol
+            FROM marts.mart_unit_ranking_board b JOIN marts.dim_unit u USING (unit_key)
+            WHERE b.is_headline_indicator AND b.is_latest_period AND b.period_type = 'month'
+              AND b.peer_group = 'commune' AND u.is_current AND b.is_ranked
+            ORDER BY b.bottom_position LIMIT 5""").fetchall()
+    finally:
+        con.close()
+
+
 @pytest.mark.slow
-def test_leader_sees_the_ranking_dashboard_in_a_browser(superset_server, tmp_path):
+def test_leader_sees_the_ranking_dashboard_in_a_browser(superset_server, admin, published_serving, tmp_path):
+    """As lanhdao, with no filter set, the first screen answers "which five communes are worst
+    this month, and how did they move?": the bars of the communes' bottom chart (the labels
+    on its axis, from the data the page received) are the warehouse's five worst."""
     screenshot = tmp_path / "xep-hang.png"
     ranking = next(d for d in DASHBOARDS if d.slug == "cchc-xep-hang")
     expected = sum(len(row) for row in ranking.rows)
     result = subprocess.run(
         [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
          "--user", "lanhdao", "--password", DEMO_PASSWORD, "--dashboard", ranking.slug, "--out", str(screenshot),
-         "--expected-charts", str(expected)],
+         "--expected-charts", str(expected), "--chart-data", "--height", "1000"],
         env=superset_server.env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["errors"] == [] and report["rendered"] == expected
     assert report["title"].startswith("2. Xếp hạng đơn vị")
     assert screenshot.stat().st_size > 20_000
+    bottom = CHARTS_BY_KEY["ranking_commune_bottom"]
+    assert any(t["text"].startswith(bottom.title) for t in report["texts"][:2]), "the chart is on the first row"
+    bars, median_line = report["chart_data"][str(_chart_ids(admin)[bottom.title])]
+    labels = [row["chart_label"] for row in bars["data"]]  # the x axis, in drawing order
+    # "<position>. <name, maybe on two lines>\n<rank change>"
+    shown = [(name.replace("\n", " "), change) for name, change in
+             (label.split(". ", 1)[1].rsplit("\n", 1) for label in labels)]
+    assert labels == sorted(labels) and [label.split(". ")[0] for label in labels] == ["1", "2", "3", "4", "5"]
+    assert shown == _worst_communes(published_serving)
+    assert len({row["province_median"] for row in median_line["data"]}) == 1  # one median, a flat line
     if os.environ.get("CCHC_SCREENSHOT_DIR"):  # refresh docs/images/ on purpose only
         Path(os.environ["CCHC_SCREENSHOT_DIR"], "superset-xep-hang.png").write_bytes(screenshot.read_bytes())
 
@@ -378,7 +433,7 @@ ALL_DASHBOARDS = {d.slug for d in DASHBOARDS}
 DASHBOARDS_BY_LOGIN = {
     "admin": ALL_DASHBOARDS, "lanhdao": ALL_DASHBOARDS, "phantich": ALL_DASHBOARDS,
     # no province totals (disbursement curve) nor dbt's test results for a unit
-    "donvi": {"cchc-tong-quan", "cchc-xep-hang", "cchc-ho-so", "cchc-papi"},
+    "donvi": {"cchc-tong-quan", "cchc-xep-hang", "cchc-ho-so", "cchc-papi", "cchc-don-vi"},
     "chatluong": {"cchc-papi", "cchc-chat-luong"},
 }
 

@@ -72,11 +72,13 @@
 {%- endmacro %}
 
 {#- Vietnamese label of a rank change (previous rank − current rank, domain.md §11):
-    'tăng N bậc' when positive, 'giảm N bậc' when negative, 'giữ nguyên' when 0. -#}
-{% macro rank_change_label_vi(rank_change) -%}
+    'tăng N bậc' when positive, 'giảm N bậc' when negative, 'giữ nguyên' when 0; with
+    arrows, the short form charts print beside a unit's name: '▲ N bậc', '▼ N bậc', '='. -#}
+{% macro rank_change_label_vi(rank_change, arrows=false) -%}
+    {%- set up, down, same = ('▲ ', '▼ ', '=') if arrows else ('tăng ', 'giảm ', 'giữ nguyên') %}
     case
-        when {{ rank_change }} > 0 then 'tăng ' || cast({{ rank_change }} as varchar) || ' bậc'
-        when {{ rank_change }} < 0 then 'giảm ' || cast(-({{ rank_change }}) as varchar) || ' bậc'
-        when {{ rank_change }} = 0 then 'giữ nguyên'
+        when {{ rank_change }} > 0 then '{{ up }}' || cast({{ rank_change }} as varchar) || ' bậc'
+        when {{ rank_change }} < 0 then '{{ down }}' || cast(-({{ rank_change }}) as varchar) || ' bậc'
+        when {{ rank_change }} = 0 then '{{ same }}'
     end
 {%- endmacro %}

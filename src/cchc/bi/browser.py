@@ -11,7 +11,9 @@ Prints one JSON line per dashboard (``--dashboard`` may repeat; one login):
 "texts": [{"text": each chart's text as drawn, "big_number": its figure or null}]}; exits 1 when a chart failed or did not render in time.
 ``--query`` adds URL parameters, e.g. ``native_filters=...`` (rison) to open the dashboard
 with its filters set; a ``--dashboard`` of the form ``slug?params`` adds its own, so one login
-can open a dashboard on its default view and again with filters set.
+can open a dashboard on its default view and again with filters set. ``--chart-data`` adds "chart_data": {slice id: the results of the chart
+data requests the page made}, read from Chromium's network log: what ECharts draws on its
+canvas, which the page's text does not show.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
@@ -43,6 +46,7 @@ def driver(width: int, height: int) -> webdriver.Chrome:
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 f"--window-size={width},{height}", "--lang=vi-VN", "--force-device-scale-factor=1"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # for --chart-data
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium:
         options.binary_location = chromium
@@ -76,8 +80,23 @@ def login(browser: webdriver.Chrome, url: str, user: str, password: str, timeout
     wait.until(lambda b: "/login" not in b.current_url)
 
 
+def chart_data(browser: webdriver.Chrome) -> dict[str, list]:
+    """Slice id -> the results of the chart data requests since the last call (the network
+    log is read once)."""
+    found: dict[str, list] = {}
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        response = message.get("params", {}).get("response", {})
+        if message["method"] != "Network.responseReceived" or "/api/v1/chart/data" not in response.get("url", ""):
+            continue
+        form_data = json.loads(parse_qs(urlparse(response["url"]).query).get("form_data", ["{}"])[0])
+        body = browser.execute_cdp_cmd("Network.getResponseBody", {"requestId": message["params"]["requestId"]})
+        found[str(form_data.get("slice_id"))] = json.loads(body["body"]).get("result", [])
+    return found
+
+
 def open_dashboard(browser: webdriver.Chrome, url: str, dashboard: str, out: str, *, expected: int | None,
-                   timeout: float, query: str = "") -> dict:
+                   timeout: float, query: str = "", with_data: bool = False) -> dict:
     """Open one dashboard in a logged-in browser, wait for its charts, save a screenshot."""
     slug, _, own_query = dashboard.partition("?")
     params = "&".join(q for q in ("standalone=1", query, own_query) if q)
@@ -97,11 +116,12 @@ def open_dashboard(browser: webdriver.Chrome, url: str, dashboard: str, out: str
                   (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None)}
              for holder in browser.find_elements(By.CSS_SELECTOR, CHART)]
     return {"dashboard": dashboard, "charts": total, "rendered": rendered, "loading": loading, "errors": errors,
-            "screenshot": out, "title": browser.title, "texts": texts}
+            "screenshot": out, "title": browser.title, "texts": texts,
+            **({"chart_data": chart_data(browser)} if with_data else {})}
 
 
 def capture(url: str, user: str, password: str, dashboards: list[str], out: str, *, expected: int | None,
-            timeout: float, width: int, height: int, query: str = "") -> list[dict]:
+            timeout: float, width: int, height: int, query: str = "", with_data: bool = False) -> list[dict]:
     """Log in once and open each dashboard in turn; with several, `out` gets the slug
     before its suffix (ranking.png -> ranking-cchc-papi.png)."""
     browser = driver(width, height)
@@ -111,7 +131,9 @@ def capture(url: str, user: str, password: str, dashboards: list[str], out: str,
         for n, d in enumerate(dashboards)]
     try:
         login(browser, url, user, password, timeout)
-        return [open_dashboard(browser, url, dashboard, shot, expected=expected, timeout=timeout, query=query)
+        browser.get_log("performance")  # drop the login's requests
+        return [open_dashboard(browser, url, dashboard, shot, expected=expected, timeout=timeout, query=query,
+                               with_data=with_data)
                 for dashboard, shot in zip(dashboards, outs)]
     except TimeoutException as exc:
         browser.save_screenshot(outs[0])
@@ -130,12 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="PNG file")
     parser.add_argument("--expected-charts", type=int)
     parser.add_argument("--query", default="", help="extra URL parameters of the dashboard page")
+    parser.add_argument("--chart-data", action="store_true", help="add each chart's data request results")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1800)
     args = parser.parse_args(argv)
     results = capture(args.url, args.user, args.password, args.dashboard, args.out, expected=args.expected_charts,
-                      timeout=args.timeout, width=args.width, height=args.height, query=args.query)
+                      timeout=args.timeout, width=args.width, height=args.height, query=args.query,
+                      with_data=args.chart_data)
     for result in results:
         print(json.dumps(result, ensure_ascii=False))
     ok = len(results) == len(args.dashboard) and all(

@@ -91,7 +91,7 @@ class Chart:
     key: str
     title: str
     dataset: str
-    viz: str  # table, table_agg, big_number_total, line, bar, pie, deck_scatter, country_map, handlebars
+    viz: str  # table, table_agg, big_number_total, line, bar, mixed, pie, deck_scatter, country_map, handlebars
     columns: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
     filters: list[tuple] = field(default_factory=list)  # (column, operator, value): Superset's simple filters
@@ -119,6 +119,12 @@ RANKING_TABLE = {"conditional_formatting": RANK_COLOURS, "server_pagination": Tr
 RANKING_COLUMNS = ["year", "unit_name", "peer_group", "indicator_name", "indicator_value", "unit_rank",
                    "rank_label", "units_ranked", "rank_change", "rank_change_label"]
 
+LATEST_HEADLINE_MONTH = [("is_headline_indicator", "IS TRUE", None), ("is_latest_period", "IS TRUE", None),
+                         ("period_type", "==", "month")]
+# Fixed colours of the four classes on every dashboard (dashboard label_colors).
+CLASSIFICATION_COLOURS = {"Xuất sắc": "#1B5E20", "Tốt": "#43A047", "Hoàn thành": "#FFB300",
+                          "Không hoàn thành": "#D32F2F"}
+
 IS_UNIT_FAILURE = ("is_unit_failure", "IS TRUE", None)
 # One line, no indentation: the handlebars chart renders its output as Markdown.
 QUALITY_FIGURE = ('{{#each data}}<table><tr><td><h1>{{checks_label}}</h1></td></tr>'
@@ -144,7 +150,16 @@ CHARTS = [
           order_by=[("year", False)], width=6, height=60),
     Chart("overview_map", "Bản đồ xã, phường theo tỷ lệ đúng hạn", "rpt_commune_map", "deck_scatter",
           columns=["latitude", "longitude", "on_time_band", "unit_name"], filters=[ACTIVE_UNITS], width=12, height=60),
-    # 2 Xếp hạng đơn vị
+    # 2 Xếp hạng đơn vị: first screen, the headline indicator's best and worst current units
+    # of each peer group in the latest complete month (flags computed in dbt), bars coloured
+    # by classification (CLASSIFICATION_COLOURS), the province median as a line
+    *[Chart(f"ranking_{group}_{end}", f"{group_title}: {end_title} tháng gần nhất (chỉ số phục vụ QĐ 766)",
+            "rpt_unit_ranking_extremes", "mixed", columns=["chart_label"], metrics=["unit_value"],
+            filters=[*LATEST_HEADLINE_MONTH, ("peer_group_code", "==", group), ("ranking_end", "==", end)],
+            extra={"groupby": ["classification_name"], "metrics_b": ["province_median"]}, width=6, height=55,
+            grain="latest")
+      for group, group_title in (("commune", "Cấp xã, phường"), ("department", "Sở, ban, ngành"))
+      for end, end_title in (("bottom", "thấp nhất"), ("top", "cao nhất"))],
     Chart("ranking_year", "Xếp hạng năm theo chỉ số", "rpt_unit_rankings", "table", columns=RANKING_COLUMNS,
           filters=[("period_type", "==", "year")],
           order_by=[("year", False), ("indicator_name", True), ("peer_group", True), ("unit_rank", True)],
@@ -157,8 +172,11 @@ CHARTS = [
     Chart("ranking_par", "PAR INDEX và xếp loại", "rpt_par_index", "table",
           columns=["year", "unit_name", "peer_group", "index_share", "classification_name", "rank_in_peer_group",
                    "weakest_field_name"], order_by=[("year", False), ("index_share", False)], width=8),
-    Chart("ranking_classes", "Số đơn vị theo xếp loại", "rpt_par_index", "pie",
-          columns=["classification_name"], metrics=["units"], width=4),
+    # one year's distinct units (the latest scored year), counts shown, labels inside the box
+    Chart("ranking_classes", "Số đơn vị theo xếp loại PAR INDEX năm gần nhất", "rpt_par_index", "pie",
+          columns=["classification_name"], metrics=["units"], filters=[("is_latest_year", "IS TRUE", None)],
+          extra={"label_type": "key_value", "outerRadius": 55, "innerRadius": 30, "show_legend": False},
+          width=4, grain="latest"),
     # 3 Giải quyết hồ sơ TTHC
     *[Chart(f"dossier_{metric}", title, "rpt_dossier_kpis_unit", "big_number_total", metrics=[metric], width=3, height=30)
       for metric, title in (("received", "Hồ sơ tiếp nhận"), ("finished", "Hồ sơ đã giải quyết"),
@@ -229,6 +247,19 @@ CHARTS = [
           columns=["run_started_at", "model_name", "test_name", "column_name", "status_label", "failures"],
           filters=[LATEST_DBT_RUN, ("is_failing", "IS TRUE", None)], order_by=[("model_name", True)],
           width=6, height=60),
+    # 7 Kết quả của đơn vị (row-level security leaves a unit's user its own rows)
+    Chart("unit_vs_median", "Chỉ số của đơn vị so với trung vị của tỉnh (kỳ gần nhất đã trọn)", "rpt_unit_rankings",
+          "bar", columns=["indicator_period_label"], metrics=["unit_value", "province_median"],
+          filters=[("is_latest_period", "IS TRUE", None), ("is_current_unit", "IS TRUE", None)],
+          extra={"xAxisLabelInterval": 0, "xAxisLabelRotation": 30}, width=12, height=60),
+    Chart("unit_rank_trend", "Thứ hạng của đơn vị trong nhóm theo tháng (1 = cao nhất)", "rpt_unit_rankings", "line",
+          columns=["period_start"], metrics=["best_rank"], filters=[("period_type", "==", "month")],
+          extra={"groupby": ["indicator_name"]}, width=12, height=60),
+    Chart("unit_rankings", "Thứ hạng và xếp loại của đơn vị kỳ gần nhất", "rpt_unit_rankings", "table",
+          columns=["indicator_name", "year", "month", "unit_name", "indicator_value",
+                   "province_median_value", "rank_label", "units_ranked", "rank_change_label", "classification_name"],
+          filters=[("is_latest_period", "IS TRUE", None), ("is_current_unit", "IS TRUE", None)],
+          order_by=[("indicator_name", True), ("unit_name", True)], width=12, height=50),
 ]
 
 
@@ -286,7 +317,8 @@ UNIT_FILTERS = ["unit_status", "peer_group", "unit_name"]
 def chart_grain(chart: Chart, dataset: DatasetModel) -> str:
     """The periods a chart shows, which decides the period filters it takes: `month` (one
     month: the month filter), `year` (one year: the year filter), `series_month` (months
-    along an axis: the year filter), `series_year` (years along an axis: none)."""
+    along an axis: the year filter), `series_year` (years along an axis: none), `latest`
+    (the latest complete period, chosen by the chart's own dbt flag: none)."""
     if chart.grain:
         return chart.grain
     first = chart.columns[0] if chart.columns else None
@@ -345,7 +377,8 @@ DASHBOARDS = [
               [["overview_on_time", "overview_online", "overview_input_digitisation", "overview_output_digitisation"],
                ["overview_trend", "overview_papi"], ["overview_map"]], availability={"month": ("dossiers",)}),
     Dashboard("cchc-xep-hang", "2. Xếp hạng đơn vị",
-              [["ranking_year"], ["ranking_month"], ["ranking_par", "ranking_classes"]],
+              [["ranking_commune_bottom", "ranking_commune_top"], ["ranking_department_bottom", "ranking_department_top"],
+               ["ranking_month"], ["ranking_year"], ["ranking_par", "ranking_classes"]],
               filters=["year", "month", *UNIT_FILTERS],
               availability={"year": ("par_index", "sipas"), "month": ("dossiers",)}),
     Dashboard("cchc-ho-so", "3. Giải quyết hồ sơ TTHC",
@@ -360,6 +393,7 @@ DASHBOARDS = [
     Dashboard("cchc-chat-luong", "6. Chất lượng dữ liệu",
               [["quality_latest_run", "quality_failures"], ["quality_units"], ["quality_dbt_models", "quality_dbt_failing"]],
               filters=["year_latest", "month_latest", "unit_name"]),
+    Dashboard("cchc-don-vi", "7. Kết quả của đơn vị", [["unit_vs_median"], ["unit_rank_trend"], ["unit_rankings"]]),
 ]
 
 GRAIN_VI = {"month": "tháng", "year": "năm"}
@@ -425,7 +459,8 @@ def chart_params(chart: Chart, dataset: DatasetModel) -> dict:
     pct_columns = [c for c in chart.columns if c.endswith("_share")]
     column_config = {c: {"d3NumberFormat": PCT} for c in pct_columns}
     column_config.update({c: {"d3NumberFormat": ",.2f"} for c in chart.columns
-                          if c in ("indicator_value", "aggregate_score", "plan_total_mvnd", "disbursed_ytd_mvnd")
+                          if c in ("indicator_value", "province_median_value", "aggregate_score", "plan_total_mvnd",
+                                   "disbursed_ytd_mvnd")
                           or c.startswith("d") and c[1:2].isdigit()})
     if chart.viz in ("table", "handlebars"):
         params.update(query_mode="raw", all_columns=chart.columns,
@@ -451,6 +486,16 @@ def chart_params(chart: Chart, dataset: DatasetModel) -> dict:
                       legendOrientation="top", x_axis_sort_asc=True, order_desc=True, truncateYAxis=False,
                       stack=chart.extra.get("stack"), markerEnabled=True, only_total=True,
                       comparison_type="values", annotation_layers=[], forecastEnabled=False)
+    elif chart.viz == "mixed":  # bars of query A (one series per groupby value), a line of query B
+        params.update(viz_type="mixed_timeseries", x_axis=chart.columns[0], time_grain_sqla=None,
+                      metrics=chart.metrics, groupby=chart.extra["groupby"], metrics_b=chart.extra["metrics_b"],
+                      groupby_b=[], adhoc_filters_b=_adhoc_filters(chart), row_limit_b=chart.row_limit,
+                      seriesType="bar", seriesTypeB="line", stack=True, stackB=False, show_value=True,
+                      only_total=True, show_valueB=False, markerEnabledB=True, yAxisIndex=0, yAxisIndexB=0,
+                      y_axis_format=dataset.metrics[chart.metrics[0]].d3format or ",.2f",
+                      x_axis_time_format="SMART_NUMBER", xAxisLabelInterval=0, xAxisLabelRotation=0,
+                      truncateYAxis=False, rich_tooltip=True, show_legend=True, legendType="scroll",
+                      legendOrientation="top", annotation_layers=[])
     elif chart.viz == "pie":
         params.update(viz_type="pie", groupby=chart.columns, metric=chart.metrics[0], show_labels=True,
                       labels_outside=True, label_type="key_percent", number_format=",d", show_legend=True,
@@ -468,7 +513,7 @@ def chart_params(chart: Chart, dataset: DatasetModel) -> dict:
                       color_scheme_type="categorical_palette", legend_position="tr", legend_format=None,
                       mapbox_style="", autozoom=True,
                       viewport={"longitude": 105.7, "latitude": 18.3, "zoom": 8, "bearing": 0, "pitch": 0})
-    params.update({k: v for k, v in chart.extra.items() if k not in ("groupby", "stack")})
+    params.update({k: v for k, v in chart.extra.items() if k not in ("groupby", "stack", "metrics_b")})
     return params
 
 
@@ -478,7 +523,8 @@ def query_context(chart: Chart, dataset: DatasetModel) -> dict:
     query: dict = {"filters": _query_filters(chart), "extras": {"where": "", "having": ""}, "row_limit": min(chart.row_limit, 10000),
                    "time_range": "No filter", "annotation_layers": [], "applied_time_extras": {},
                    "url_params": {}, "custom_params": {}, "custom_form_data": {}}
-    if chart.viz in ("line", "bar"):
+    queries = [query]  # a mixed chart adds its line's query
+    if chart.viz in ("line", "bar", "mixed"):
         query.update(columns=[_x_axis(chart, dataset), *chart.extra.get("groupby", [])], metrics=chart.metrics,
                      orderby=[[chart.metrics[0], False]], series_columns=chart.extra.get("groupby", []))
     elif chart.viz == "deck_scatter":
@@ -488,7 +534,10 @@ def query_context(chart: Chart, dataset: DatasetModel) -> dict:
     else:
         query.update(columns=chart.columns, metrics=chart.metrics,
                      orderby=[[c, asc] for c, asc in chart.order_by] or ([[chart.metrics[0], False]] if chart.columns else []))
-    return {"datasource": {"id": 0, "type": "table"}, "force": False, "queries": [query],
+    if chart.viz == "mixed":
+        queries.append({**query, "columns": [_x_axis(chart, dataset)], "metrics": chart.extra["metrics_b"],
+                        "orderby": [[chart.extra["metrics_b"][0], False]], "series_columns": []})
+    return {"datasource": {"id": 0, "type": "table"}, "force": False, "queries": queries,
             "form_data": chart_params(chart, dataset), "result_format": "json", "result_type": "full"}
 
 
@@ -554,7 +603,7 @@ def _dashboard_yaml(dash: Dashboard, chart_ids: dict[str, int], models: dict[str
                                            "uuid": chart.uuid, "sliceName": chart.title}}
     filters = [_native_filter(dash, FILTERS[key], chart_ids, models) for key in dash.filters]
     metadata = {"native_filter_configuration": filters, "color_scheme": colour_scheme(key for row in dash.rows for key in row), "refresh_frequency": 0,
-                "expanded_slices": {}, "label_colors": label_colours(), "shared_label_colors": [],
+                "expanded_slices": {}, "label_colors": {**label_colours(), **CLASSIFICATION_COLOURS}, "shared_label_colors": [],
                 "color_scheme_domain": [],
                 "timed_refresh_immune_slices": [], "cross_filters_enabled": False, "default_filters": "{}",
                 "chart_configuration": {},

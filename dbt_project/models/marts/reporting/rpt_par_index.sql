@@ -9,6 +9,8 @@ select
     p.classification_name,
     p.rank_in_peer_group,
     p.weakest_field_name,
-    p.is_downgraded
+    p.is_downgraded,
+    -- the donut counts the units of one year: the latest scored
+    p.score_year = max(p.score_year) over () as is_latest_year
 from {{ ref('mart_par_index') }} as p
 left join {{ ref('dim_unit') }} as u using (unit_key)

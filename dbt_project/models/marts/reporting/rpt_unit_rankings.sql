@@ -2,6 +2,12 @@
 select
     r.indicator_code,
     {{ label_vi('indicator', 'r.indicator_code') }} as indicator_name,
+    -- a unit's dashboard shows each indicator's latest month and year side by side
+    {{ label_vi('indicator', 'r.indicator_code') }} || ', '
+    || case when r.period_type = 'month'
+            then 'tháng ' || lpad(cast(extract(month from r.period_start) as varchar), 2, '0') || '/'
+            else 'năm '
+       end || cast(extract(year from r.period_start) as varchar) as indicator_period_label,
     r.period_type,
     r.period_start,
     cast(extract(year from r.period_start) as bigint) as year,
@@ -19,6 +25,11 @@ select
     coalesce(r.rank_change_label,
              case when r.is_ranked and r.previous_rank is null then {{ label_vi('rank_change', "'new'") }} end)
         as rank_change_label,
-    r.rank_label_vi as rank_label
+    r.rank_label_vi as rank_label,
+    b.classification_name,
+    b.province_median_value,
+    b.is_latest_period,
+    b.is_current_unit
 from {{ ref('mart_unit_rankings') }} as r
 join {{ ref('dim_unit') }} as u using (unit_key)
+join {{ ref('mart_unit_ranking_board') }} as b using (indicator_code, period_type, period_start, unit_key)
