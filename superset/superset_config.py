@@ -106,7 +106,18 @@ MAPBOX_API_KEY = os.environ.get("MAPBOX_API_KEY", "")
 
 # Results are small (one province); no cache server to run.
 CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
-DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+# Chart data and filter values, in files under SUPERSET_HOME shared by the workers: a query
+# takes milliseconds, but a chart request without the cache spends most of a second in
+# Superset building, running and post-processing it. The snapshot is read-only, and the
+# cache's keys carry the snapshot the serving link points to, so a publish is seen at the
+# next load (cchc.bi.cache); the timeout only bounds the disk used by superseded snapshots.
+DATA_CACHE_CONFIG = {
+    "CACHE_TYPE": "cchc.bi.cache.SnapshotFileSystemCache",
+    "CACHE_DIR": str(SUPERSET_HOME / "data_cache"),
+    "CACHE_SERVING_LINK": SERVING_PATH,
+    "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
+    "CACHE_THRESHOLD": 5000,
+}
 
 # The one process serves localhost only; Talisman's CSP would block nothing we use but
 # needs HTTPS to be meaningful, so it is left to the reverse proxy of a real deployment.

@@ -139,3 +139,19 @@ def test_incremental_build_equals_a_full_refresh(ci_run, tmp_path):
     # the night did change dossiers that existed before it (not only new ones)
     assert con.execute("""select count(*) from staging.stg_oss__dossier_versions
                           where version_number = 2 and is_latest_version""").fetchone()[0] > 0
+
+
+@pytest.mark.slow
+def test_dashboard_load_benchmark_records_each_load(superset_server, tmp_path):
+    """The dashboard stage on the session's Superset, at its smallest (one dashboard, one
+    reopening): every load is timed by the page and lands in the results. No figure is
+    judged here: speed is the benchmark's to measure (bench/README.md)."""
+    from cchc.bench.dashboards import record
+    from cchc.bench.harness import write_results
+
+    run = record(superset_server, ["cchc-papi"], repeats=1)
+    papi = run["dashboards"]["cchc-papi"]
+    assert papi["charts"] == 2 and papi["errors"] == [] and papi["timed_out"] == 0
+    assert papi["first_open_s"] > 0 and len(papi["loads_s"]) == 1 and papi["p95_s"] == papi["loads_s"][0]
+    markdown = write_results(tmp_path, "dashboards", run).with_suffix(".md").read_text(encoding="utf-8")
+    assert "| cchc-papi | 2 |" in markdown

@@ -13,8 +13,10 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
+import pytest
 import requests
 
 from cchc.local_server import start_process, stop_process
@@ -52,6 +54,15 @@ def _alive(processes: list[psutil.Process]) -> list[str]:
     return left
 
 
+def _group_members(groups: set[int]) -> list[str]:
+    left = []
+    for process in psutil.process_iter(["pid", "status", "cmdline"]):
+        with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+            if process.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(process.pid) in groups:
+                left.append(f"{process.pid} {' '.join((process.info['cmdline'] or [])[:4])}")
+    return left
+
+
 def _serve_then_terminate(args: list[str], url: str, env: dict[str, str], timeout: float) -> None:
     command = subprocess.Popen([sys.executable, "-m", "cchc.cli", *args], env={**os.environ, **env},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
@@ -63,10 +74,16 @@ def _serve_then_terminate(args: list[str], url: str, env: dict[str, str], timeou
             assert time.monotonic() < deadline, f"{url} did not answer within {timeout:.0f} s"
             time.sleep(0.5)
         descendants = psutil.Process(command.pid).children(recursive=True)
+        # each child leads a process group: what it forks later (workers, task runners) is in it too
+        groups = {os.getpgid(p.pid) for p in descendants} - {os.getpgid(command.pid)}
         command.send_signal(signal.SIGTERM)
         assert command.wait(timeout=60) == 0, command.stdout.read()
         assert not _answers(url)
         assert _alive(descendants) == []
+        assert _group_members(groups) == []
+        host, port = urlsplit(url).hostname, urlsplit(url).port
+        with socket.socket() as sock:  # closed, not merely not answering HTTP
+            assert sock.connect_ex((host, port)) != 0
     finally:  # whatever a failing command left behind
         if command.poll() is None:
             command.kill()
@@ -104,3 +121,13 @@ def test_stopping_a_service_stops_what_its_process_forked(tmp_path: Path):
     stop_process(process, grace=2)
     assert _alive(descendants) == []
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.slow
+def test_airflow_serve_stops_with_every_airflow_process_on_sigterm(tmp_path):
+    """API server (and its workers), scheduler and DAG processor: none keeps running or
+    answering after SIGTERM. A fresh metadata database, no DAG run (cheap as it goes)."""
+    port = _free_port()
+    _serve_then_terminate(["airflow", "serve", "--port", str(port)], f"http://127.0.0.1:{port}/api/v2/monitor/health",
+                          {"CCHC_DATA_DIR": str(tmp_path), "CCHC_AIRFLOW_HOME": str(tmp_path / "airflow")},
+                          timeout=300)

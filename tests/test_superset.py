@@ -459,7 +459,8 @@ def test_each_role_lists_and_opens_only_the_dashboards_it_can_read(superset_serv
 @pytest.mark.parametrize("login", sorted(DASHBOARDS_BY_LOGIN))
 def test_every_dashboard_a_role_opens_renders_without_an_error_box(superset_server, login, tmp_path):
     """Every dashboard Superset lists for the login (not the list we expect) opens in a
-    browser as that login with all its charts drawn and no error box."""
+    browser as that login with all its charts drawn, no error box, and on its default view
+    no chart empty and no English empty state ("No results", "No data", a big number N/A)."""
     client = SupersetClient(superset_server.url, login, _password_of(login))
     slugs = sorted(row["slug"] for row in client.list_all("dashboard", ["slug"]))
     result = subprocess.run(
@@ -472,6 +473,9 @@ def test_every_dashboard_a_role_opens_renders_without_an_error_box(superset_serv
     assert {r["dashboard"]: (r["errors"], r["charts"]) for r in reports} == \
         {slug: ([], expected[slug]) for slug in slugs}, result.stderr[-3000:]
     assert all(r["rendered"] == r["charts"] for r in reports), reports
+    empty = {(r["dashboard"], t["text"].split("\n", 1)[0]): t["english_empty"]
+             for r in reports for t in r["texts"] if t["empty"] or t["english_empty"]}
+    assert empty == {}, "charts drawing an empty state (English text, if any) on the default view"
 
 # Headline figures read from the rendered dashboards against the marts: chart key ->
 # mart_dossier_kpis_area column (rates in %), province-wide, on the default view (the last

@@ -289,3 +289,48 @@ def test_production_provisioning_retires_demo_access(superset_server, settings, 
          "import sys; from werkzeug.security import check_password_hash as c; sys.exit(not c(sys.argv[1], sys.argv[2]))",
          admin_hash, STRONG["CCHC_SUPERSET_PASSWORD"]], timeout=60)
     assert check.returncode == 0, "the admin keeps the demo password"
+
+
+CACHE_PROBE = """
+import json, os, runpy, sys
+from flask import Flask
+from flask_caching import Cache
+
+config = runpy.run_path(sys.argv[1])["DATA_CACHE_CONFIG"]
+app = Flask("probe")
+cache = Cache(app, config=config)
+link = os.environ["CCHC_SUPERSET_SERVING_PATH"]
+
+def publish(snapshot):  # what cchc.publish does: the link moved in one rename
+    os.symlink(snapshot, link + ".new")
+    os.replace(link + ".new", link)
+
+seen = []
+with app.app_context():
+    publish("snapshots/a.duckdb")
+    cache.set("chart", "rows of a")
+    seen.append(cache.get("chart"))
+    publish("snapshots/b.duckdb")
+    seen.append(cache.get("chart"))
+    cache.set("chart", "rows of b")
+    seen.append(cache.get("chart"))
+    publish("snapshots/a.duckdb")
+    seen.append(cache.get("chart"))
+print(json.dumps(seen))
+"""
+
+
+def test_chart_data_cache_is_kept_per_snapshot(tmp_path):
+    """Superset's data cache as superset_config.py configures it: after a publish moves the
+    serving link, a cached chart is not served from the previous snapshot."""
+    (tmp_path / "serving").mkdir()
+    python = Path(os.environ.get("CCHC_VENV_ROOT", ROOT / ".venv")) / "superset" / "bin" / "python"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_") and k != "PYTHONPATH"}
+    result = subprocess.run(
+        [str(python), "-c", CACHE_PROBE, str(ROOT / "superset" / "superset_config.py")], cwd=tmp_path,
+        env={**environ, "CCHC_SUPERSET_HOME": str(tmp_path / "home"),
+             "CCHC_SUPERSET_SERVING_PATH": str(tmp_path / "serving" / "cchc.duckdb")},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == ["rows of a", None, "rows of b", "rows of a"]
+    assert any((tmp_path / "home" / "data_cache").iterdir())

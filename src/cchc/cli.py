@@ -330,6 +330,33 @@ def _superset_serve(settings: Settings, port: Port = None) -> int:
         f"Superset: {server.url} (admin / $CCHC_SUPERSET_PASSWORD{demo_users}); Ctrl+C or SIGTERM to stop", flush=True))
 
 
+@_command(superset, "screenshots", "one PNG per dashboard: default view, as lanhdao, 1600 px wide, whole page")
+def _superset_screenshots(settings: Settings,
+                          out: Annotated[Path, typer.Option(help="folder of the PNGs")] = Path("docs/images"),
+                          url: Annotated[str | None, typer.Option(
+                              help="a running Superset (e.g. the demo's); default: start one on the snapshot")] = None,
+                          serving: Annotated[Path | None, typer.Option(
+                              help="the published snapshot (default: $CCHC_SERVING_DIR/cchc.duckdb)")] = None) -> int:
+    from urllib.parse import urlsplit
+
+    from .bi.bundle import DASHBOARDS
+    from .bi.server import SupersetServer, temporary_server
+    from .credentials import secret
+
+    out.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if url:
+            server = SupersetServer(settings, port=urlsplit(url).port or 80, host=urlsplit(url).hostname or "")
+        else:
+            server = stack.enter_context(temporary_server(settings, serving_path=serving))
+        reports = server.browse("lanhdao", secret("CCHC_SUPERSET_DEMO_PASSWORD"), [d.slug for d in DASHBOARDS],
+                                out.resolve() / "dashboard.png", "--full-page")
+    for report in reports:
+        problems = report["errors"] + [f"empty: {t['text'][:60]!r}" for t in report["texts"] if t["empty"]]
+        print(f"{report['screenshot']}: {report['charts']} charts" + (f"; {problems}" if problems else ""))
+    return 0 if all(not r["errors"] and r["rendered"] == r["charts"] for r in reports) else 1
+
+
 @_command(airflow, "init", "metadata database, admin password, warehouse-writer pool (idempotent)")
 def _airflow_init(settings: Settings, port: Port = None) -> int:
     from .orchestration import runtime
@@ -410,11 +437,11 @@ def _demo(settings: Settings) -> int:
 
 
 # typer takes lists of Enum, not of Literal
-BenchScale = Enum("BenchScale", {name: name for name in ("ci", "province", "national")}, type=str)
+BenchScale = Enum("BenchScale", {name: name for name in ("ci", "province", "national", "dashboards")}, type=str)
 BenchStep = Enum("BenchStep", {name: name for name in ("floor", "pandas")}, type=str)
 
 
-@_command(app, "bench", "benchmark a named scale (bench/README.md)")
+@_command(app, "bench", "benchmark a named scale, or the dashboards' load in a browser (bench/README.md)")
 def _bench(settings: Settings, scale: list[BenchScale],
            work_root: Annotated[Path, typer.Option(
                help="generated data and warehouse go to <work-root>/bench-<scale>")] = Path("/tmp"),
@@ -425,12 +452,21 @@ def _bench(settings: Settings, scale: list[BenchScale],
                help="warehouse with the reference data, copied (default: $CCHC_WAREHOUSE)")] = None,
            dossiers: Annotated[int | None, typer.Option(
                help="override the scale's volume (recorded in the results)")] = None,
-           step_timeout: Annotated[int, typer.Option(help="seconds before a step is killed")] = 4 * 3600) -> int:
+           step_timeout: Annotated[int, typer.Option(help="seconds before a step is killed")] = 4 * 3600,
+           serving: Annotated[Path | None, typer.Option(
+               help="dashboards: the published snapshot (default: $CCHC_SERVING_DIR/cchc.duckdb)")] = None,
+           repeats: Annotated[int, typer.Option(help="dashboards: timed reopenings of each after the first")] = 20,
+           note: Annotated[str, typer.Option(help="dashboards: a remark recorded with the results")] = "") -> int:
     from .bench.harness import RESULTS_DIR, run_scale
 
     results_dir = results_dir or RESULTS_DIR
     steps = {"floor", "pandas"} - {step.value for step in skip or []}
     for one in scale:
+        if one.value == "dashboards":
+            from .bench import dashboards
+
+            dashboards.run(settings, serving=serving, repeats=repeats, results_dir=results_dir, note=note)
+            continue
         run_scale(one.value, work_root=work_root, results_dir=results_dir, steps=steps,
                   keep_data=keep_data, timeout=step_timeout, base_warehouse=base_warehouse, dossiers=dossiers)
     print(f"results in {results_dir}")

@@ -104,6 +104,19 @@ def dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def write_results(results_dir: Path, key: str, record: dict, day: str | None = None) -> Path:
+    """Put `record` under `key` in the day's results/<day>.json (other runs of the day kept)
+    and rewrite the day's markdown."""
+    day = day or datetime.now(UTC).date().isoformat()
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{day}.json"
+    runs = json.loads(path.read_text()) if path.exists() else {}
+    runs[key] = record
+    path.write_text(json.dumps(runs, indent=2, ensure_ascii=False, default=str) + "\n")
+    (results_dir / f"{day}.md").write_text(report.markdown(runs, day), encoding="utf-8")
+    return path
+
+
 class Run:
     """One scale's run: steps, their measurements, and the results file kept up to date."""
 
@@ -168,12 +181,7 @@ class Run:
     def save(self) -> None:
         self.record["load_average_end"] = list(os.getloadavg())
         self.record["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
-        self.results_dir.mkdir(parents=True, exist_ok=True)
-        path = self.results_dir / f"{self.day}.json"
-        runs = json.loads(path.read_text()) if path.exists() else {}
-        runs[self.key] = self.record
-        path.write_text(json.dumps(runs, indent=2, ensure_ascii=False, default=str) + "\n")
-        (self.results_dir / f"{self.day}.md").write_text(report.markdown(runs, self.day), encoding="utf-8")
+        write_results(self.results_dir, self.key, self.record, self.day)
 
     # -- the whole sequence -----------------------------------------------------------
     def execute(self, steps: set[str], base_warehouse: Path | None = None) -> dict:

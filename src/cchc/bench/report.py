@@ -4,8 +4,11 @@ to pandas."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 GIB = 1024.0
 NATIONAL_DOSSIERS = 100_000_000
+DASHBOARD_TARGET_S = 3.0  # issue #15: p95 of a dashboard's full load in a browser
 
 
 def _fmt_s(value: float | None) -> str:
@@ -93,6 +96,9 @@ def targets(run: dict) -> list[str]:
 def markdown(runs: dict, day: str) -> str:
     lines = [f"# Benchmark results {day}", ""]
     for name, run in runs.items():
+        if run["scale"] == "dashboards":
+            lines += [f"## {name}: {run['description']}", "", *dashboards_section(run), ""]
+            continue
         m = run["machine"]
         lines += [f"## {name}: {run['description']}", "",
                   f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, DuckDB {m['duckdb']}; "
@@ -134,3 +140,23 @@ def markdown(runs: dict, day: str) -> str:
             lines += ["", "| target (issue #8) | target | measured | verdict |", "|---|---|---|---|", *rows]
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def dashboards_section(run: dict) -> list[str]:
+    """The dashboard load benchmark's section (cchc.bench.dashboards)."""
+    m = run["machine"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB. Load average at start "
+             f"{run['load_average_start'][0]:.2f}, at end {run['load_average_end'][0]:.2f}. "
+             f"Run {run['started_utc']} → {run['finished_utc']}; snapshot `{Path(run['snapshot']).name}`."
+             + (f" {run['note']}" if run.get("note") else ""), "",
+             f"| dashboard | charts | first open | median | p95 | target p95 ≤ {DASHBOARD_TARGET_S:g} s |", "|---|---|---|---|---|---|"]
+    for slug, d in run["dashboards"].items():
+        verdict = "not measured" if d["p95_s"] is None else (
+            "met" if d["p95_s"] <= DASHBOARD_TARGET_S else f"MISSED ({d['p95_s'] / DASHBOARD_TARGET_S:.2f}× the target)")
+        if d["errors"] or d["timed_out"]:
+            verdict += f"; {len(d['errors'])} chart errors, {d['timed_out']} loads not drawn in time"
+        first = "—" if d["first_open_s"] is None else f"{d['first_open_s']:.2f} s"
+        median = "—" if d["median_s"] is None else f"{d['median_s']:.2f} s"
+        p95_s = "—" if d["p95_s"] is None else f"{d['p95_s']:.2f} s"
+        lines.append(f"| {slug} | {d['charts']} | {first} | {median} | {p95_s} | {verdict} |")
+    return lines

@@ -8,12 +8,19 @@ Runs in the Superset environment (selenium lives there), e.g.
 
 Prints one JSON line per dashboard (``--dashboard`` may repeat; one login):
 {"dashboard": slug, "charts": N, "rendered": N, "errors": [...], "screenshot": path,
-"texts": [{"text": each chart's text as drawn, "big_number": its figure or null}]}; exits 1 when a chart failed or did not render in time.
+"load_ms": navigation start to every chart drawn, as the page's own clock (performance.now())
+tells, or null when they were not all drawn, "reload_ms": [one per --repeat],
+"texts": [{"text": each chart's text as drawn, "big_number": its figure or null,
+"empty": whether it drew an empty state instead of data, "english_empty": the English
+empty-state text it shows, or null}]}; exits 1 when a chart failed or did not render in time.
 ``--query`` adds URL parameters, e.g. ``native_filters=...`` (rison) to open the dashboard
 with its filters set; a ``--dashboard`` of the form ``slug?params`` adds its own, so one login
-can open a dashboard on its default view and again with filters set. ``--chart-data`` adds "chart_data": {slice id: the results of the chart
-data requests the page made}, read from Chromium's network log: what ECharts draws on its
-canvas, which the page's text does not show.
+can open a dashboard on its default view and again with filters set. ``--chart-data`` adds
+"chart_data": {slice id: the results of the chart data requests the page made}, read from
+Chromium's network log: what ECharts draws on its canvas, which the page's text does not
+show. ``--repeat N`` reopens each dashboard N more times after the first (the browser's
+cache warm, as a leader reopening it) and times each; ``--full-page`` makes the screenshot
+the whole dashboard, not the window.
 """
 
 from __future__ import annotations
@@ -39,6 +46,29 @@ RENDERED = "canvas, svg, table, .header-line, .superset-legacy-chart-table"
 ERRORS = "[data-test='error-message'], .ant-alert-error, .alert-danger"
 LOADING = "[data-test='loading-indicator'], .loading"
 BIG_NUMBER = ".header-line"  # the figure a big-number chart draws
+# An empty state: Superset's "No results" picture, the table's "No records found", and what a
+# chart says when it has nothing to draw, in English or in Vietnamese. A big number of "N/A"
+# (no row) is empty too; an "N/A" cell of a table (a null) is not.
+EMPTY = ".ant-empty, .no-results-title, [data-test='empty-state']"
+ENGLISH_EMPTY = ("No results", "No Results", "No data", "No Data", "No records found", "No matching records found")
+VIETNAMESE_EMPTY = ("Không có dữ liệu", "Không có kết quả", "Chưa có dữ liệu", "Không tìm thấy")
+
+# Polls the charts in the page until each has drawn (or one shows an error) and answers the
+# page's clock then: milliseconds since the navigation started (performance.now()).
+WAIT_RENDERED_JS = """
+const [chart, rendered, errors, loading, expected, done] = arguments;
+function check() {
+  const holders = [...document.querySelectorAll(chart)];
+  const failed = holders.some(h => h.querySelector(errors));
+  const drawn = holders.filter(h => !h.querySelector(loading) && h.querySelector(rendered)).length;
+  if (failed || (holders.length && (expected === null || holders.length >= expected) && drawn === holders.length)) {
+    done(performance.now());
+  } else {
+    setTimeout(check, 20);
+  }
+}
+check();
+"""
 
 
 def driver(width: int, height: int) -> webdriver.Chrome:
@@ -95,12 +125,46 @@ def chart_data(browser: webdriver.Chrome) -> dict[str, list]:
     return found
 
 
+def load(browser: webdriver.Chrome, page: str, *, expected: int | None, timeout: float) -> float | None:
+    """Navigate to `page` and wait in the page until every chart has drawn; the page's
+    milliseconds from navigation start to then, or None when that did not happen in time."""
+    browser.set_script_timeout(timeout)
+    browser.get(page)
+    try:
+        return round(browser.execute_async_script(WAIT_RENDERED_JS, CHART, RENDERED, ERRORS, LOADING, expected), 1)
+    except TimeoutException:
+        return None
+
+
+def empty_state(holder) -> tuple[bool, str | None]:
+    """Whether a chart drew an empty state instead of data, and the English text it shows."""
+    lines = [line.strip() for line in holder.text.splitlines()]
+    big = next((e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None)
+    english = next((line for line in lines if line.startswith(ENGLISH_EMPTY)), "N/A" if big == "N/A" else None)
+    empty = bool(holder.find_elements(By.CSS_SELECTOR, EMPTY)) or big in ("", "N/A") or english is not None \
+        or any(line.startswith(VIETNAMESE_EMPTY) for line in lines)
+    return empty, english
+
+
+def full_page(browser: webdriver.Chrome, width: int) -> None:
+    """Grow the window to the dashboard's whole height, so a screenshot holds all of it."""
+    height = browser.execute_script(
+        "return Math.max(...[document.documentElement, document.body, ...document.querySelectorAll("
+        "'.dashboard-content, .grid-container, .dashboard')].map(e => e.scrollHeight))")
+    browser.set_window_size(width, int(height) + 120)
+    time.sleep(1)  # charts re-fit the new size
+
+
 def open_dashboard(browser: webdriver.Chrome, url: str, dashboard: str, out: str, *, expected: int | None,
-                   timeout: float, query: str = "", with_data: bool = False) -> dict:
-    """Open one dashboard in a logged-in browser, wait for its charts, save a screenshot."""
+                   timeout: float, query: str = "", with_data: bool = False, repeat: int = 0,
+                   whole_page: bool = False) -> dict:
+    """Open one dashboard in a logged-in browser, wait for its charts (timed), save a
+    screenshot; reopen it `repeat` times, timed."""
     slug, _, own_query = dashboard.partition("?")
-    params = "&".join(q for q in ("standalone=1", query, own_query) if q)
-    browser.get(f"{url}/superset/dashboard/{slug}/?{params}")
+    page = f"{url}/superset/dashboard/{slug}/?" + "&".join(q for q in ("standalone=1", query, own_query) if q)
+    window = browser.get_window_size()
+    load_ms = load(browser, page, expected=expected, timeout=timeout)
+    reloads = [load(browser, page, expected=expected, timeout=timeout) for _ in range(repeat)]
     deadline = time.monotonic() + timeout
     state = (0, 0, [], 0)
     while time.monotonic() < deadline:
@@ -110,18 +174,26 @@ def open_dashboard(browser: webdriver.Chrome, url: str, dashboard: str, out: str
             break
         time.sleep(1)
     time.sleep(1.5)  # let animations (ECharts) settle before the picture
+    if whole_page:
+        full_page(browser, window["width"])
     browser.save_screenshot(out)
+    if whole_page:
+        browser.set_window_size(window["width"], window["height"])
     total, rendered, errors, loading = state
-    texts = [{"text": holder.text.strip(), "big_number": next(
-                  (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None)}
-             for holder in browser.find_elements(By.CSS_SELECTOR, CHART)]
+    texts = []
+    for holder in browser.find_elements(By.CSS_SELECTOR, CHART):
+        empty, english = empty_state(holder)
+        texts.append({"text": holder.text.strip(), "big_number": next(
+            (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None),
+            "empty": empty, "english_empty": english})
     return {"dashboard": dashboard, "charts": total, "rendered": rendered, "loading": loading, "errors": errors,
-            "screenshot": out, "title": browser.title, "texts": texts,
+            "screenshot": out, "title": browser.title, "load_ms": load_ms, "reload_ms": reloads, "texts": texts,
             **({"chart_data": chart_data(browser)} if with_data else {})}
 
 
 def capture(url: str, user: str, password: str, dashboards: list[str], out: str, *, expected: int | None,
-            timeout: float, width: int, height: int, query: str = "", with_data: bool = False) -> list[dict]:
+            timeout: float, width: int, height: int, query: str = "", with_data: bool = False, repeat: int = 0,
+            whole_page: bool = False) -> list[dict]:
     """Log in once and open each dashboard in turn; with several, `out` gets the slug
     before its suffix (ranking.png -> ranking-cchc-papi.png)."""
     browser = driver(width, height)
@@ -133,12 +205,13 @@ def capture(url: str, user: str, password: str, dashboards: list[str], out: str,
         login(browser, url, user, password, timeout)
         browser.get_log("performance")  # drop the login's requests
         return [open_dashboard(browser, url, dashboard, shot, expected=expected, timeout=timeout, query=query,
-                               with_data=with_data)
+                               with_data=with_data, repeat=repeat, whole_page=whole_page)
                 for dashboard, shot in zip(dashboards, outs)]
     except TimeoutException as exc:
         browser.save_screenshot(outs[0])
         return [{"dashboard": dashboards[0], "charts": 0, "rendered": 0, "loading": 0,
-                 "errors": [f"timeout: {exc.msg}"], "screenshot": outs[0], "url": browser.current_url}]
+                 "errors": [f"timeout: {exc.msg}"], "screenshot": outs[0], "url": browser.current_url,
+                 "load_ms": None, "reload_ms": [], "texts": []}]
     finally:
         browser.quit()
 
@@ -156,10 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1800)
+    parser.add_argument("--repeat", type=int, default=0, help="reopen each dashboard N more times, timed")
+    parser.add_argument("--full-page", action="store_true", help="screenshot the whole dashboard")
     args = parser.parse_args(argv)
     results = capture(args.url, args.user, args.password, args.dashboard, args.out, expected=args.expected_charts,
                       timeout=args.timeout, width=args.width, height=args.height, query=args.query,
-                      with_data=args.chart_data)
+                      with_data=args.chart_data, repeat=args.repeat, whole_page=args.full_page)
     for result in results:
         print(json.dumps(result, ensure_ascii=False))
     ok = len(results) == len(args.dashboard) and all(

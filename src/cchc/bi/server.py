@@ -14,12 +14,17 @@ connection to the serving snapshot (``cchc.bi.lockdown``).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
+import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..credentials import SECRETS, require_production_secrets
@@ -121,11 +126,42 @@ class SupersetServer(ChildProcess):
         self.stop()
         raise TimeoutError(f"Superset did not answer on {self.url}/health within {timeout:.0f} s; see {self.log_file}")
 
+    def browse(self, user: str, password: str, dashboards: list[str], out: Path, *options: str,
+               timeout: float = 600) -> list[dict]:
+        """Open the dashboards in headless Chromium as `user` (cchc.bi.browser, in Superset's
+        environment, one login): its JSON report per dashboard opened."""
+        args = [str(self.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", self.url, "--user", user,
+                "--password", password, "--out", str(out), *options,
+                *[arg for slug in dashboards for arg in ("--dashboard", slug)]]
+        result = subprocess.run(args, env=self.env(), capture_output=True, text=True, timeout=timeout,
+                                stdin=subprocess.DEVNULL, check=False)
+        reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+        if not reports:
+            raise SupersetError(f"the browser opened no dashboard ({result.returncode}):\n{result.stderr[-3000:]}")
+        return reports
+
     def __enter__(self) -> SupersetServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def temporary_server(settings: Settings, serving_path: Path | None = None, port: int | None = None,
+                     workers: int = 1) -> Iterator[SupersetServer]:
+    """A Superset of its own (metadata in a temporary folder, a free port unless given) on a
+    published snapshot, stopped and removed on exit: for the benchmark and the screenshots."""
+    with tempfile.TemporaryDirectory(prefix="cchc-superset-") as home, \
+            SupersetServer(settings, port=port or free_port(), serving_path=serving_path, home=Path(home),
+                           workers=workers) as server:
+        yield server
 
 
 def _tail(path: Path, lines: int = 40) -> str:
