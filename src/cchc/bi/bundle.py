@@ -171,12 +171,12 @@ CHARTS = [
           row_limit=50000, extra=RANKING_TABLE, width=12, height=70),
     Chart("ranking_par", "PAR INDEX và xếp loại", "rpt_par_index", "table",
           columns=["year", "unit_name", "peer_group", "index_share", "classification_name", "rank_in_peer_group",
-                   "weakest_field_name"], order_by=[("year", False), ("index_share", False)], width=8),
+                   "weakest_field_name"], order_by=[("year", False), ("index_share", False)], width=7),
     # one year's distinct units (the latest scored year), counts shown, labels inside the box
     Chart("ranking_classes", "Số đơn vị theo xếp loại PAR INDEX năm gần nhất", "rpt_par_index", "pie",
           columns=["classification_name"], metrics=["units"], filters=[("is_latest_year", "IS TRUE", None)],
-          extra={"label_type": "key_value", "outerRadius": 55, "innerRadius": 30, "show_legend": False},
-          width=4, grain="latest"),
+          extra={"label_type": "key_value", "outerRadius": 45, "innerRadius": 25, "show_legend": False},
+          width=5, grain="latest"),
     # 3 Giải quyết hồ sơ TTHC
     *[Chart(f"dossier_{metric}", title, "rpt_dossier_kpis_unit", "big_number_total", metrics=[metric], width=3, height=30)
       for metric, title in (("received", "Hồ sơ tiếp nhận"), ("finished", "Hồ sơ đã giải quyết"),
