@@ -346,7 +346,7 @@ def availability_charts(dash: Dashboard) -> list[Chart]:
     says of its datasets for the selected period ("Chưa có dữ liệu PAPI năm 2026: …")."""
     return [Chart(key, f"{dash.title}: tình trạng số liệu theo {GRAIN_VI[grain]}", "rpt_data_availability", "table",
                   columns=["message_vi"], filters=[("dataset_code", "IN", list(codes)), ("period_type", "==", grain)],
-                  order_by=[("period_start", False)], width=12 // len(dash.availability), height=22)
+                  width=12 // len(dash.availability), height=22)
             for key, (grain, codes) in zip(dash.availability_keys(), dash.availability.items())]
 
 
