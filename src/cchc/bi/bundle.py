@@ -262,6 +262,9 @@ FILTERS = {
                           description="Mặc định: đơn vị hiện hành (sau sắp xếp 2025)"),
     "peer_group": Filter("peer_group", "Nhóm đơn vị", "rpt_unit_rankings", description="Để trống: toàn tỉnh"),
     "unit_name": Filter("unit_name", "Đơn vị", "rpt_unit_rankings", description="Để trống: toàn tỉnh"),
+    # the data-quality operator reads no ranking: units listed from the validation results
+    "quality_unit_name": Filter("unit_name", "Đơn vị", "rpt_quality__validation_results",
+                                description="Để trống: toàn tỉnh"),
 }
 UNIT_FILTERS = ["unit_status", "peer_group", "unit_name"]
 
@@ -335,7 +338,7 @@ DASHBOARDS = [
               availability={"year": ("papi",)}),
     Dashboard("cchc-chat-luong", "6. Chất lượng dữ liệu",
               [["quality_failures"], ["quality_units"], ["quality_dbt_models", "quality_dbt_failing"]],
-              filters=["year_latest", "month_latest", "unit_name"]),
+              filters=["year_latest", "month_latest", "quality_unit_name"]),
 ]
 
 GRAIN_VI = {"month": "tháng", "year": "năm"}
