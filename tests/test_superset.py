@@ -186,6 +186,17 @@ def test_no_chart_takes_two_period_filters(models):
                if (slug, c.uuid) in by_chart) and len(monthly) >= 8
 
 
+def test_the_quality_operator_reads_every_dataset_of_its_dashboards():
+    """Filters read datasets too: the quality and PAPI dashboards' filters list values only
+    from what the data-quality role reads, or it would not be given them."""
+    from cchc.bi.bundle import bundle_dashboards
+
+    reads = bundle_dashboards(read_bundle(ROOT / "superset" / "bundle"))
+    for slug in ("cchc-chat-luong", "cchc-papi"):
+        dash = next(d for d in DASHBOARDS if d.slug == slug)
+        assert reads[dash.uuid] <= {*QUALITY_DATASETS, *PUBLIC_DATASETS}, slug
+
+
 def test_map_shows_current_units_in_band_colours_from_the_seed():
     """One point per unit in force, coloured by the seed's band colours (green = best)."""
     import csv

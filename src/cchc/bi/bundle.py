@@ -310,6 +310,9 @@ FILTERS = {
                           description="Mặc định: đơn vị hiện hành (sau sắp xếp 2025)"),
     "peer_group": Filter("peer_group", "Nhóm đơn vị", "rpt_unit_rankings", description="Để trống: toàn tỉnh"),
     "unit_name": Filter("unit_name", "Đơn vị", "rpt_unit_rankings", description="Để trống: toàn tỉnh"),
+    # the data-quality operator reads no ranking: units listed from the validation results
+    "quality_unit_name": Filter("unit_name", "Đơn vị", "rpt_quality__validation_results",
+                                description="Để trống: toàn tỉnh"),
 }
 UNIT_FILTERS = ["unit_status", "peer_group", "unit_name"]
 
@@ -392,7 +395,7 @@ DASHBOARDS = [
               availability={"year": ("papi",)}),
     Dashboard("cchc-chat-luong", "6. Chất lượng dữ liệu",
               [["quality_latest_run", "quality_failures"], ["quality_units"], ["quality_dbt_models", "quality_dbt_failing"]],
-              filters=["year_latest", "month_latest", "unit_name"]),
+              filters=["year_latest", "month_latest", "quality_unit_name"]),
     Dashboard("cchc-don-vi", "7. Kết quả của đơn vị", [["unit_vs_median"], ["unit_rank_trend"], ["unit_rankings"]]),
 ]
 
@@ -404,7 +407,7 @@ def availability_charts(dash: Dashboard) -> list[Chart]:
     says of its datasets for the selected period ("Chưa có dữ liệu PAPI năm 2026: …")."""
     return [Chart(key, f"{dash.title}: tình trạng số liệu theo {GRAIN_VI[grain]}", "rpt_data_availability", "table",
                   columns=["message_vi"], filters=[("dataset_code", "IN", list(codes)), ("period_type", "==", grain)],
-                  order_by=[("period_start", False)], width=12 // len(dash.availability), height=22)
+                  width=12 // len(dash.availability), height=22)
             for key, (grain, codes) in zip(dash.availability_keys(), dash.availability.items())]
 
 
