@@ -121,9 +121,6 @@ RANKING_COLUMNS = ["year", "unit_name", "peer_group", "indicator_name", "indicat
 
 LATEST_HEADLINE_MONTH = [("is_headline_indicator", "IS TRUE", None), ("is_latest_period", "IS TRUE", None),
                          ("period_type", "==", "month")]
-# Fixed colours of the four classes on every dashboard (dashboard label_colors).
-CLASSIFICATION_COLOURS = {"Xuất sắc": "#1B5E20", "Tốt": "#43A047", "Hoàn thành": "#FFB300",
-                          "Không hoàn thành": "#D32F2F"}
 
 IS_UNIT_FAILURE = ("is_unit_failure", "IS TRUE", None)
 # One line, no indentation: the handlebars chart renders its output as Markdown.
@@ -152,7 +149,7 @@ CHARTS = [
           columns=["latitude", "longitude", "on_time_band", "unit_name"], filters=[ACTIVE_UNITS], width=12, height=60),
     # 2 Xếp hạng đơn vị: first screen, the headline indicator's best and worst current units
     # of each peer group in the latest complete month (flags computed in dbt), bars coloured
-    # by classification (CLASSIFICATION_COLOURS), the province median as a line
+    # by classification (seed reporting_classification_colours), the province median as a line
     *[Chart(f"ranking_{group}_{end}", f"{group_title}: {end_title} tháng gần nhất (chỉ số phục vụ QĐ 766)",
             "rpt_unit_ranking_extremes", "mixed", columns=["chart_label"], metrics=["unit_value"],
             filters=[*LATEST_HEADLINE_MONTH, ("peer_group_code", "==", group), ("ranking_end", "==", end)],
@@ -416,16 +413,23 @@ CHARTS_BY_KEY = {c.key: c for c in CHARTS}
 
 
 def label_colours(seeds_dir: Path | None = None) -> dict[str, str]:
-    """Fixed colours of the map's on-time bands, from the dbt seed reporting_on_time_bands
-    (green best, red worst), and grey for a commune without finished dossiers."""
+    """Fixed colours, from dbt seeds: the map's on-time bands (reporting_on_time_bands, green
+    best, red worst), grey for a commune without finished dossiers, and the four classes
+    (reporting_classification_colours, named as par_classification_bands names them)."""
     import csv
 
     seeds_dir = seeds_dir or Path(__file__).resolve().parents[3] / "dbt_project" / "seeds"
-    with open(seeds_dir / "reporting_on_time_bands.csv", encoding="utf-8") as f:
-        colours = {row["band_label"]: f"#{row['colour_hex']}" for row in csv.DictReader(f)}
-    with open(seeds_dir / "reporting_labels.csv", encoding="utf-8") as f:
-        colours.update({row["label_vi"]: NO_DATA_COLOUR for row in csv.DictReader(f)
-                        if (row["label_set"], row["code"]) == ("on_time_band", "no_dossiers")})
+
+    def rows(seed: str) -> list[dict]:
+        with open(seeds_dir / f"{seed}.csv", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    colours = {row["band_label"]: f"#{row['colour_hex']}" for row in rows("reporting_on_time_bands")}
+    class_names = {row["classification_code"]: row["classification_name"] for row in rows("par_classification_bands")}
+    colours.update({class_names[row["classification_code"]]: f"#{row['colour_hex']}"
+                    for row in rows("reporting_classification_colours")})
+    colours.update({row["label_vi"]: NO_DATA_COLOUR for row in rows("reporting_labels")
+                    if (row["label_set"], row["code"]) == ("on_time_band", "no_dossiers")})
     return colours
 
 
@@ -606,7 +610,7 @@ def _dashboard_yaml(dash: Dashboard, chart_ids: dict[str, int], models: dict[str
                                            "uuid": chart.uuid, "sliceName": chart.title}}
     filters = [_native_filter(dash, FILTERS[key], chart_ids, models) for key in dash.filters]
     metadata = {"native_filter_configuration": filters, "color_scheme": colour_scheme(key for row in dash.rows for key in row), "refresh_frequency": 0,
-                "expanded_slices": {}, "label_colors": {**label_colours(), **CLASSIFICATION_COLOURS}, "shared_label_colors": [],
+                "expanded_slices": {}, "label_colors": label_colours(), "shared_label_colors": [],
                 "color_scheme_domain": [],
                 "timed_refresh_immune_slices": [], "cross_filters_enabled": False, "default_filters": "{}",
                 "chart_configuration": {},
