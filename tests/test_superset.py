@@ -466,12 +466,18 @@ def test_each_role_lists_and_opens_only_the_dashboards_it_can_read(superset_serv
     assert refused == {login: ALL_DASHBOARDS - slugs for login, slugs in DASHBOARDS_BY_LOGIN.items()}
 
 
+# Lists of failures: empty is the good news (the fixture's snapshot has one validation run).
+FAILURE_LISTS = ("quality_units", "quality_dbt_failing")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("login", sorted(DASHBOARDS_BY_LOGIN))
-def test_every_dashboard_a_role_opens_renders_without_an_error_box(superset_server, login, tmp_path):
+def test_every_dashboard_a_role_opens_renders_without_an_error_box(superset_server, published_serving, login,
+                                                                    tmp_path):
     """Every dashboard Superset lists for the login (not the list we expect) opens in a
     browser as that login with all its charts drawn, no error box, and on its default view
-    no chart empty and no English empty state ("No results", "No data", a big number N/A)."""
+    no chart empty and no English empty state ("No results", "No data", a big number N/A).
+    A list of failures may be empty, in Vietnamese, only when the snapshot holds none."""
     client = SupersetClient(superset_server.url, login, _password_of(login))
     slugs = sorted(row["slug"] for row in client.list_all("dashboard", ["slug"]))
     result = subprocess.run(
@@ -486,6 +492,10 @@ def test_every_dashboard_a_role_opens_renders_without_an_error_box(superset_serv
     assert all(r["rendered"] == r["charts"] for r in reports), reports
     empty = {(r["dashboard"], t["text"].split("\n", 1)[0]): t["english_empty"]
              for r in reports for t in r["texts"] if t["empty"] or t["english_empty"]}
+    with duckdb.connect(str(published_serving), read_only=True) as con:
+        no_failures = {CHARTS_BY_KEY[key].title for key in FAILURE_LISTS if con.execute(
+            f"SELECT count(*) FROM reporting.{CHARTS_BY_KEY[key].dataset} WHERE {_where(CHARTS_BY_KEY[key])}").fetchone()[0] == 0}
+    empty = {chart: english for chart, english in empty.items() if english or chart[1] not in no_failures}
     assert empty == {}, "charts drawing an empty state (English text, if any) on the default view"
 
 # Headline figures read from the rendered dashboards against the marts: chart key ->
