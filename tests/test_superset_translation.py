@@ -1,7 +1,7 @@
 """Superset's own interface in Vietnamese on the running server (the session's Superset, no
 other start): the language pack it serves, and, in one browser session, every English
-Superset message left on the login page, the home page, the dashboard list, the six
-dashboards and SQL Lab."""
+Superset message left on the login page, the home page, the dashboard list, every
+dashboard and SQL Lab."""
 
 from __future__ import annotations
 
