@@ -33,9 +33,12 @@ ROLE_QUALITY = "CCHC Vận hành chất lượng dữ liệu"
 UNIT_ROLE_PREFIX = "CCHC Đơn vị "
 DEMO_UNIT_KEY = "2025:18073"  # Phường Thành Sen, the demo province's busiest commune
 QUALITY_DATASETS = ("rpt_quality__validation_results", "rpt_quality__validation_runs", "rpt_quality__dbt_test_results")
-# Every role may read them: national survey results, and what the dashboards' filters and
-# empty states list (periods, unit statuses, data availability: no unit's figures).
-PUBLIC_DATASETS = ("rpt_papi", "rpt_reporting_periods", "rpt_unit_statuses", "rpt_data_availability")
+# Every role may read them, whole (no row-level security): national survey results, the
+# province's published best and worst units of the month (as its ranking notices publish
+# them), and what the dashboards' filters and empty states list (periods, unit statuses,
+# data availability: no unit's figures).
+PUBLIC_DATASETS = ("rpt_papi", "rpt_unit_ranking_extremes", "rpt_reporting_periods", "rpt_unit_statuses",
+                   "rpt_data_availability")
 
 
 def unit_role_name(unit_key: str) -> str:
@@ -111,7 +114,7 @@ def provision_access(units: list[str], demo_password: str | None, bundle_dir: Pa
         return sm.find_role(name) or sm.add_role(name)
 
     everything = {d["name"] for d in bundled}
-    scoped = [datasets[d["name"]] for d in bundled if d["unit_scoped"]]
+    scoped = [datasets[d["name"]] for d in bundled if d["unit_scoped"] and d["name"] not in PUBLIC_DATASETS]
     # role -> the bundled datasets it reads (the analyst through the whole database)
     readable = {ROLE_LEADERSHIP: everything, ROLE_ANALYST: everything,
                 ROLE_QUALITY: {*QUALITY_DATASETS, *PUBLIC_DATASETS},
