@@ -435,7 +435,7 @@ def test_leader_sees_the_ranking_dashboard_in_a_browser(superset_server, admin, 
     assert shown == _worst_communes(published_serving)
     assert len({row["province_median"] for row in median_line["data"]}) == 1  # one median, a flat line
     if os.environ.get("CCHC_SCREENSHOT_DIR"):  # refresh docs/images/ on purpose only
-        Path(os.environ["CCHC_SCREENSHOT_DIR"], "superset-xep-hang.png").write_bytes(screenshot.read_bytes())
+        Path(os.environ["CCHC_SCREENSHOT_DIR"], "dashboard-cchc-xep-hang.png").write_bytes(screenshot.read_bytes())
 
 
 
