@@ -19,11 +19,15 @@ from cchc.credentials import require_production_secrets, secret  # noqa: E402
 
 # Here and not only in cchc.bi.server: however Superset is started, CCHC_ENV=production
 # refuses a missing, public demo or short secret key or admin password, naming the variable.
-require_production_secrets("CCHC_SUPERSET_SECRET_KEY", "CCHC_SUPERSET_PASSWORD")
+# A deployment's PostgreSQL metadata (CCHC_SUPERSET_DATABASE_URI) carries its password.
+_DATABASE_URI = os.environ.get("CCHC_SUPERSET_DATABASE_URI")
+require_production_secrets("CCHC_SUPERSET_SECRET_KEY", "CCHC_SUPERSET_PASSWORD",
+                           *(["CCHC_POSTGRES_SUPERSET_PASSWORD"] if _DATABASE_URI else []))
 
-# Metadata (users, roles, charts) in an embedded SQLite file under the platform's data folder.
+# Metadata (users, roles, charts): the deployment's PostgreSQL (docker-compose.yml), else an
+# embedded SQLite file under the platform's data folder.
 SUPERSET_HOME = Path(os.environ.get("CCHC_SUPERSET_HOME", Path(__file__).resolve().parents[1] / "data" / "superset"))
-SQLALCHEMY_DATABASE_URI = f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+SQLALCHEMY_DATABASE_URI = _DATABASE_URI or f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
 DATA_DIR = str(SUPERSET_HOME)
 
 # The public demo key outside production (signs sessions: whoever knows it can forge one).
@@ -104,8 +108,19 @@ AUTH_USER_REGISTRATION = False
 # The map draws communes as points; there is no internet for tiles, so no base map.
 MAPBOX_API_KEY = os.environ.get("MAPBOX_API_KEY", "")
 
-# Results are small (one province); no cache server to run.
+# Results are small (one province): the demo runs no cache server. A deployment's several
+# gunicorn workers share Redis (CCHC_REDIS_URL) for what must be the same in every worker:
+# metadata cache, dashboards' filter state, explore's form data, the login rate limits.
+REDIS_URL = os.environ.get("CCHC_REDIS_URL")
 CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
+if REDIS_URL:
+    CACHE_CONFIG = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL, "CACHE_DEFAULT_TIMEOUT": 300,
+                    "CACHE_KEY_PREFIX": "cchc_cache_"}
+    FILTER_STATE_CACHE_CONFIG = {**CACHE_CONFIG, "CACHE_KEY_PREFIX": "cchc_filter_",
+                                 "CACHE_DEFAULT_TIMEOUT": 90 * 24 * 3600}
+    EXPLORE_FORM_DATA_CACHE_CONFIG = {**CACHE_CONFIG, "CACHE_KEY_PREFIX": "cchc_explore_",
+                                      "CACHE_DEFAULT_TIMEOUT": 7 * 24 * 3600}
+    RATELIMIT_STORAGE_URI = REDIS_URL
 # Chart data and filter values, in files under SUPERSET_HOME shared by the workers: a query
 # takes milliseconds, but a chart request without the cache spends most of a second in
 # Superset building, running and post-processing it. The snapshot is read-only, and the

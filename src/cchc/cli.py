@@ -133,7 +133,7 @@ def _simulate(settings: Settings,
 @_command(oss, "serve", "serve the one-stop-shop API over the simulated database")
 def _oss_serve(settings: Settings,
                db: Annotated[Path | None, typer.Option(help="database (default data/sources/oss/oss.sqlite)")] = None,
-               host: str = "127.0.0.1",
+               host: Annotated[str, typer.Option(envvar="CCHC_OSS_HOST")] = "127.0.0.1",
                port: Port = None,
                as_of: Annotated[str | None, typer.Option(help="the service's clock (default now); ISO 8601")] = None,
                error_rate: Annotated[float, typer.Option(envvar="CCHC_OSS_ERROR_RATE",
@@ -283,11 +283,15 @@ def _docs_generate(settings: Settings, warehouse: Warehouse = None) -> int:
 
 
 @_command(docs, "serve", "serve the generated page on localhost")
-def _docs_serve(settings: Settings, port: Port = None) -> int:
+def _docs_serve(settings: Settings, port: Port = None,
+                host: Annotated[str, typer.Option(envvar="CCHC_DOCS_HOST",
+                                                  help="address to listen on (a container: 0.0.0.0)")] = "127.0.0.1",
+                directory: Annotated[Path | None, typer.Option(help="folder served (default data/dbt_docs)")] = None
+                ) -> int:
     from .dbt_docs import DocsServer
     from .local_server import serve_in_foreground
 
-    server = DocsServer(settings.dbt_docs_dir, port or settings.docs_port)
+    server = DocsServer(directory or settings.dbt_docs_dir, port or settings.docs_port, host)
     return serve_in_foreground(server, lambda: print(f"dbt docs: {server.url} (Ctrl+C or SIGTERM to stop)",
                                                       flush=True))
 
@@ -391,6 +395,15 @@ def _airflow_test(settings: Settings, port: Port = None,
     print(result.output[-6000:])
     print(f"{runtime.DAG_ID} {logical_date}: run {result.run_id} {result.state or 'did not finish'}")
     return 0 if result.state == "success" else 4
+
+
+@_command(airflow, "run", "replace this process by `airflow ARGS` with the platform's environment (containers)")
+def _airflow_run(settings: Settings, args: Annotated[list[str], typer.Argument(help="e.g. scheduler, api-server")],
+                 port: Port = None) -> int:
+    from .orchestration import runtime
+
+    runtime.exec_airflow(settings, args, port or settings.airflow_port)
+    return 0  # not reached
 
 
 @_command(airflow, "env", "print the environment for running the `airflow` command on this data folder")

@@ -32,6 +32,11 @@ SECRETS: dict[str, Secret] = {s.name: s for s in (
     Secret("CCHC_SUPERSET_SECRET_KEY", "cchc-demo-secret-key-change-me", 32,
            "Superset's session-signing key"),
     Secret("CCHC_SUPERSET_PASSWORD", "admin", 12, "Superset's admin password"),
+    # The deployment's PostgreSQL (docker-compose.yml): one user per metadata database. They
+    # go into connection URLs: use URL-safe characters (letters, digits, - and _).
+    Secret("CCHC_POSTGRES_AIRFLOW_PASSWORD", "cchc-demo-airflow-db", 16, "PostgreSQL password of Airflow's metadata"),
+    Secret("CCHC_POSTGRES_SUPERSET_PASSWORD", "cchc-demo-superset-db", 16,
+           "PostgreSQL password of Superset's metadata"),
     # Only the demo creates the demo users (lanhdao, donvi, phantich, chatluong).
     Secret("CCHC_SUPERSET_DEMO_PASSWORD", "demo-cchc", 12, "password of the demo users (demo only)"),
 )}

@@ -30,6 +30,13 @@ DEFAULT_PASSWORD = SECRETS["CCHC_AIRFLOW_PASSWORD"].demo_value   # demo only
 PIPELINE_SECRETS = ("CCHC_AIRFLOW_PASSWORD", "CCHC_PII_KEY", "CCHC_OSS_TOKEN")
 
 
+def require_pipeline_secrets() -> None:
+    """In production: the pipeline's secrets, and the metadata database's password when a
+    deployment puts the metadata on PostgreSQL (the URL carries it)."""
+    database = ("CCHC_POSTGRES_AIRFLOW_PASSWORD",) if os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") else ()
+    require_production_secrets(*PIPELINE_SECRETS, *database)
+
+
 def admin_password() -> str:
     return secret("CCHC_AIRFLOW_PASSWORD")
 ADMIN_USER = "admin"
@@ -50,10 +57,22 @@ def _secret(home: Path, name: str) -> str:
     return path.read_text().strip()
 
 
+# What a deployment may set in the environment (docker-compose.yml: PostgreSQL metadata,
+# the API server reached by its service name, listening on every interface of its container,
+# the scheduler's health endpoint); unset, the embedded defaults below apply.
+DEPLOYMENT_SETTINGS = (
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+    "AIRFLOW__API__HOST",
+    "AIRFLOW__API__BASE_URL",
+    "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK",
+)
+
+
 def airflow_env(settings: Settings, port: int = 8080) -> dict[str, str]:
     """Environment for every Airflow process (and the tasks it runs) of this data folder."""
     home = settings.airflow_home
-    return {
+    defaults = {
         **os.environ,
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.project_root / "dags"),
@@ -80,6 +99,16 @@ def airflow_env(settings: Settings, port: int = 8080) -> dict[str, str]:
         "CCHC_SERVING_DIR": str(settings.serving_dir),
         "CCHC_HOME": str(settings.project_root),
     }
+    return {**defaults, **{name: os.environ[name] for name in DEPLOYMENT_SETTINGS if os.environ.get(name)}}
+
+
+def exec_airflow(settings: Settings, args: list[str], port: int = 8080) -> None:
+    """Replace this process by `airflow <args>` with this data folder's environment: the
+    containers' command (`cchc airflow run scheduler`), so that Airflow is PID 1's child no
+    more and gets the container's signals itself. In production, refuses to start without
+    the pipeline's secrets."""
+    require_pipeline_secrets()
+    os.execve(airflow_executable(), [airflow_executable(), *args], airflow_env(settings, port))
 
 
 def airflow(settings: Settings, *args: str, port: int = 8080, timeout: int = 900,
@@ -96,7 +125,7 @@ def airflow(settings: Settings, *args: str, port: int = 8080, timeout: int = 900
 def init_airflow(settings: Settings, password: str | None = None) -> Path:
     """Idempotent: metadata database, the admin password, the warehouse-writer pool.
     In production, refuses to go on with a missing or demo secret."""
-    require_production_secrets(*PIPELINE_SECRETS)
+    require_pipeline_secrets()
     home = private_dir(settings.airflow_home)
     password = password or admin_password()
     passwords = home / "passwords.json"
