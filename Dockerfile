@@ -59,7 +59,7 @@ RUN /opt/tools/bin/uv venv --quiet --python /usr/bin/python3 /opt/venv \
 COPY . /app
 # Editable: the settings find the project (dags, dbt_project, seeds) from the package's path.
 RUN /opt/tools/bin/uv pip install --quiet --python /opt/venv/bin/python --no-deps -e /app \
- && install -d -o cchc -g cchc /data /data/warehouse /data/serving /data/sources/drop /data/sources/oss \
+ && install -d -o cchc -g cchc /data /data/warehouse /data/serving /data/sources /data/sources/drop /data/sources/oss /data/airflow \
       /data/airflow/logs
 ENV PATH=/opt/venv/bin:$PATH CCHC_HOME=/app CCHC_DATA_DIR=/data CCHC_VENV_ROOT=/opt \
     CCHC_WAREHOUSE=/data/warehouse/cchc.duckdb CCHC_SERVING_DIR=/data/serving CCHC_DROP_DIR=/data/sources/drop \

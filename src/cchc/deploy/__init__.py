@@ -1,0 +1,1 @@
+"""The docker-compose deployment's tooling (docker-compose.yml at the repository root)."""
