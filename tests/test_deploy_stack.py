@@ -79,20 +79,17 @@ def stack(tmp_path_factory):
             compose.wait_healthy(PIPELINE_SERVICES)
         yield compose, timings
     finally:
-        if os.environ.get("CI_KEEP_STACK") is None:
-            logs = compose.run("logs", "--no-color", "--tail", "200", check=False)
-            (work / "compose.log").write_text(logs.stdout + logs.stderr)
-            with timings.phase("down"):
-                keep = os.environ.get("CCHC_KEEP_DOCKER_IMAGES")
-                compose.run("down", "-v", "--remove-orphans", *([] if keep else ["--rmi", "all"]), check=False)
-                if made_base and not keep:
-                    subprocess.run(["docker", "image", "rm", BASE_IMAGE], capture_output=True)
-                if not keep:
-                    subprocess.run(["docker", "builder", "prune", "-af"], capture_output=True)
-            (ROOT / "docker" / "ca-certificates" / "host.crt").unlink(missing_ok=True)
-            if dockerd:
-                dockerd.terminate()
-                dockerd.wait(60)
+        logs = compose.run("logs", "--no-color", "--tail", "200", check=False)
+        (work / "compose.log").write_text(logs.stdout + logs.stderr)
+        with timings.phase("down"):
+            keep = os.environ.get("CCHC_KEEP_DOCKER_IMAGES")
+            compose.run("down", "-v", "--remove-orphans", *([] if keep else ["--rmi", "all"]), check=False)
+            if made_base and not keep:
+                subprocess.run(["docker", "image", "rm", BASE_IMAGE], capture_output=True)
+        (ROOT / "docker" / "ca-certificates" / "host.crt").unlink(missing_ok=True)
+        if dockerd:
+            dockerd.terminate()
+            dockerd.wait(60)
         print(f"[deploy] timings (s): {json.dumps(timings)}", flush=True)
 
 
