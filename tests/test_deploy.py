@@ -111,3 +111,12 @@ def test_apt_mirror_of_the_host():
     assert apt_mirror([one_line]) == "http://mirror.example/debian"
     assert apt_mirror([deb822]) == "http://mirror.example/debian"
     assert apt_mirror(["deb http://security.example/debian-security bookworm-security main\n"]) is None
+
+
+def test_compose_command_names_project_files_and_profiles(tmp_path):
+    from cchc.deploy.docker import Compose
+
+    compose = Compose(ROOT, "cchc-ci", tmp_path / "ci.env", COMPOSE_FILES, ("demo",), program=["docker-compose"])
+    assert compose.command("up", "-d") == [
+        "docker-compose", "--project-directory", str(ROOT), "-p", "cchc-ci", "--env-file", str(tmp_path / "ci.env"),
+        "-f", str(ROOT / COMPOSE_FILES[0]), "-f", str(ROOT / COMPOSE_FILES[1]), "--profile", "demo", "up", "-d"]
