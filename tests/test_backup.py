@@ -233,9 +233,23 @@ def test_a_damaged_or_partial_backup_is_refused_before_anything_is_restored(data
     assert not data.exists()
 
 
-def test_bad_input_is_named(data, tmp_path, capsys):
+def test_bad_input_is_named(data, tmp_path, capsys, monkeypatch):
     status, output = run(capsys, "restore", str(tmp_path / "nowhere"))
     assert (status, output) == (2, f"error: backup folder {tmp_path / 'nowhere'} does not exist\n")
+
+    folder = take_backup(capsys, tmp_path / "earlier")
+    shutil.rmtree(data)
+    monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "postgresql://airflow:x@127.0.0.1:17599/airflow")
+    status, output = run(capsys, "restore", str(folder))
+    assert status == 2 and ("Airflow metadata: the backup holds a sqlite database, the target "
+                            "($AIRFLOW__DATABASE__SQL_ALCHEMY_CONN) is postgresql") in output
+    monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "mysql://airflow@127.0.0.1/airflow")
+    status, output = run(capsys, "restore", str(folder))
+    assert status == 2 and "$AIRFLOW__DATABASE__SQL_ALCHEMY_CONN names a mysql database" in output
+    assert not data.exists()
+
+    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    assert run(capsys, "restore", str(folder))[0] == 0
     (data / "superset" / "superset.db").unlink()
     status, output = run(capsys, "backup", str(tmp_path / "backups"))
     assert status == 2
