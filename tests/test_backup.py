@@ -4,6 +4,7 @@ deployment), restored into an emptied installation and compared with what was ba
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import pwd
@@ -256,6 +257,42 @@ def test_bad_input_is_named(data, tmp_path, capsys, monkeypatch):
     assert f"Superset metadata: {data / 'superset' / 'superset.db'} does not exist ($CCHC_SUPERSET_DATABASE_URI)" \
         in output
     assert list((tmp_path / "backups").iterdir()) == []
+
+
+def _runs(settings) -> list[dict]:
+    from cchc.orchestration import runtime
+
+    output = runtime.airflow(settings, "dags", "list-runs", "cchc_nightly", "--output", "json").stdout
+    return json.loads(output[output.index("[{"):])
+
+
+@pytest.mark.slow
+def test_the_demo_restored_elsewhere_keeps_its_run_history_dashboards_and_data(demo_run, tmp_path, capsys,
+                                                                              monkeypatch):
+    """Real schemas: the session's demo (a green nightly run, Superset provisioned), backed
+    up and restored into another data folder, read back through Airflow's own CLI."""
+    from cchc.settings import load_settings
+
+    source = Path(demo_run[0]["CCHC_DATA_DIR"])
+    for name in LOCATIONS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CCHC_DATA_DIR", str(source))
+    history = _runs(load_settings())
+    folder = take_backup(capsys, tmp_path / "backups")
+
+    restored = tmp_path / "restored"
+    monkeypatch.setenv("CCHC_DATA_DIR", str(restored))
+    status, output = run(capsys, "restore", str(folder))
+    assert status == 0, output
+    assert history and history[0]["state"] == "success"
+    assert _runs(load_settings()) == history
+    assert sqlite_content(restored / "superset" / "superset.db") == sqlite_content(source / "superset" / "superset.db")
+    assert filecmp.cmp(restored / "serving" / "cchc.duckdb", source / "serving" / "cchc.duckdb", shallow=False)
+    count = "SELECT count(*), count(DISTINCT dossier_id) FROM raw_oss.dossiers"
+    with closing(duckdb.connect(str(source / "warehouse" / "cchc.duckdb"), read_only=True)) as con:
+        expected = con.execute(count).fetchall()
+    with closing(duckdb.connect(str(restored / "warehouse" / "cchc.duckdb"), read_only=True)) as con:
+        assert con.execute(count).fetchall() == expected
 
 
 # ---------------------------------------------------------------- PostgreSQL metadata (the deployment)
