@@ -64,6 +64,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_in(ports: range) -> int:
+    """A port of ``ports`` free on 127.0.0.1 (tried in random order: tests running side by
+    side rarely pick the same)."""
+    import random
+    import socket
+
+    for port in random.sample(ports, len(ports)):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
 @pytest.fixture()
 def oss_server_factory(tmp_path):
     """Start real one-stop-shop API processes over a simulated database; stopped after the test."""

@@ -36,6 +36,8 @@ COMMANDS = {
     ("airflow", "serve"): ["--port"],
     ("airflow", "test"): ["--port", "--date"],
     ("airflow", "env"): ["--port"],
+    ("backup",): ["DEST", "--wait"],
+    ("restore",): ["BACKUP", "--force"],
     ("bench",): ["SCALE", "--work-root", "--results-dir", "--skip", "--keep-data", "--base-warehouse",
                  "--dossiers", "--step-timeout"],
 }

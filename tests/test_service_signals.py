@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 import requests
+from conftest import free_port_in
 
 from cchc.local_server import start_process, stop_process
 from cchc.simulator.config import preset
@@ -25,14 +25,7 @@ from cchc.simulator.run import simulate
 
 
 def _free_port() -> int:
-    for port in random.sample(range(52000, 53000), 1000):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 52000-52999")
+    return free_port_in(range(52000, 53000))
 
 
 def _answers(url: str) -> bool:

@@ -449,6 +449,35 @@ def _demo(settings: Settings) -> int:
     return run_demo(settings)
 
 
+@_command(app, "backup", "back up the warehouse, the serving snapshot and Airflow's and Superset's metadata "
+                         "databases into a new folder DEST/cchc-backup-<time>")
+def _backup(settings: Settings,
+            dest: Annotated[Path, typer.Argument(help="folder that receives the backup (keep it off the data volume)")],
+            wait: Annotated[float, typer.Option(
+                help="seconds to wait for a pipeline step that is writing the warehouse")] = 600) -> int:
+    from .backup import backup
+
+    outcome = backup(settings, dest, wait=wait)
+    for line in outcome.lines:
+        print(line)
+    print(f"backup written to {outcome.folder}")
+    return 0
+
+
+@_command(app, "restore", "check a backup's files against its manifest, then restore the warehouse, the serving "
+                          "snapshot and both metadata databases (stop Airflow and Superset first)")
+def _restore(settings: Settings,
+             backup: Annotated[Path, typer.Argument(help="a folder written by `cchc backup`")],
+             force: Annotated[bool, _flag("--force", "replace a warehouse, snapshot link or metadata database "
+                                                     "that is already there")] = False) -> int:
+    from .backup import restore
+
+    for line in restore(settings, backup, force=force):
+        print(f"restored {line}")
+    print(f"restore of {backup} complete")
+    return 0
+
+
 # typer takes lists of Enum, not of Literal
 BenchScale = Enum("BenchScale", {name: name for name in ("ci", "province", "national", "dashboards")}, type=str)
 BenchStep = Enum("BenchStep", {name: name for name in ("floor", "pandas")}, type=str)

@@ -52,19 +52,25 @@ def publish(warehouse: Path, serving_dir: Path, *, schemas: tuple[str, ...] = PU
     snapshot = snapshots / f"cchc-{stamp}{suffix}.duckdb"
     try:
         tables = _copy_schemas(warehouse, snapshot, schemas)
-        _fsync(snapshot)
-        link = serving_dir / "cchc.duckdb"
-        tmp_link = serving_dir / f".cchc.duckdb.{os.getpid()}.tmp"
-        tmp_link.unlink(missing_ok=True)
-        tmp_link.symlink_to(Path("snapshots") / snapshot.name)
-        os.replace(tmp_link, link)  # atomic: readers see the old or the new snapshot
-        _fsync(serving_dir)
+        fsync(snapshot)
+        switch_serving_link(serving_dir, snapshot)
     except BaseException:
         snapshot.unlink(missing_ok=True)
         raise
     log.info("published %d tables (%s) to %s", tables, ", ".join(schemas), snapshot)
     _prune(snapshots, snapshot, keep)
     return snapshot
+
+
+def switch_serving_link(serving_dir: Path, snapshot: Path) -> None:
+    """Point ``<serving_dir>/cchc.duckdb`` at ``snapshot`` (in ``snapshots/``) in one atomic
+    rename: readers see the old or the new snapshot, never neither."""
+    link = serving_dir / "cchc.duckdb"
+    tmp_link = serving_dir / f".cchc.duckdb.{os.getpid()}.tmp"
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(Path("snapshots") / snapshot.name)
+    os.replace(tmp_link, link)
+    fsync(serving_dir)
 
 
 def current_snapshot(serving_dir: Path) -> Path | None:
@@ -120,7 +126,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
