@@ -120,3 +120,4 @@ def test_compose_command_names_project_files_and_profiles(tmp_path):
     assert compose.command("up", "-d") == [
         "docker-compose", "--project-directory", str(ROOT), "-p", "cchc-ci", "--env-file", str(tmp_path / "ci.env"),
         "-f", str(ROOT / COMPOSE_FILES[0]), "-f", str(ROOT / COMPOSE_FILES[1]), "--profile", "demo", "up", "-d"]
+    assert compose.with_profiles("tools").command("ps")[-5:] == ["--profile", "demo", "--profile", "tools", "ps"]

@@ -66,9 +66,12 @@ def stack(tmp_path_factory):
     with timings.phase("base image"):
         made_base = ensure_base_image(BASE_IMAGE, work)
     trust_host_ca(ROOT)
+    backups = work / "backups"
+    backups.mkdir()
+    backups.chmod(0o777)  # written by the containers' user
     env_file = work / "ci.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in {**DEMO, "CCHC_BASE_IMAGE": BASE_IMAGE,
-                                                        "CCHC_IMAGE_TAG": "ci"}.items()))
+                                                        "CCHC_IMAGE_TAG": "ci", "CCHC_BACKUP_DIR": backups}.items()))
     compose = Compose(ROOT, PROJECT, env_file, ("docker-compose.yml", "docker-compose.ci.yml"), ("demo",))
     try:
         compose.run("down", "-v", "--remove-orphans")  # what an interrupted run left
@@ -77,7 +80,7 @@ def stack(tmp_path_factory):
         with timings.phase("up (pipeline services)"):
             compose.run("up", "-d", *PIPELINE_SERVICES)
             compose.wait_healthy(PIPELINE_SERVICES)
-        yield compose, timings
+        yield compose, timings, backups
     finally:
         logs = compose.run("logs", "--no-color", "--tail", "200", check=False)
         (work / "compose.log").write_text(logs.stdout + logs.stderr)
@@ -106,7 +109,7 @@ def _serving_snapshot(compose: Compose) -> Path:
 
 
 def test_the_stack_runs_the_nightly_pipeline_and_serves_the_dashboards(stack):
-    compose, timings = stack
+    compose, timings, backups = stack
     airflow = AirflowServices(load_settings(), AIRFLOW_PORT)
     token = airflow.token(DEMO["CCHC_AIRFLOW_PASSWORD"])
 
@@ -148,8 +151,25 @@ def test_the_stack_runs_the_nightly_pipeline_and_serves_the_dashboards(stack):
         mine = {r["unit_name"] for r in unit.chart_data(charts[by_unit.title]).json()["result"][0]["data"]}
         assert mine <= {unit_name} and len(everyone) > 1, (mine, len(everyone))
 
-    # ---- BACKUP -> `down -v` -> up -> RESTORE (the integrator adds it: cchc backup / cchc restore)
-    # with timings.phase("backup, down -v, up, restore"):
-    #     ... cchc backup in a pipeline container -> a host folder; compose.run("down", "-v");
-    #     compose.run("up", "-d", *PIPELINE_SERVICES); cchc restore; compose.run("up", "-d");
-    #     compose.wait_healthy(...); the same `figure` through Superset; the run `run_id` in Airflow.
+    # Backup, then an empty stack (`down -v`: every volume gone), restore, up: the same figure
+    # through Superset and the same run in Airflow's history.
+    with timings.phase("backup, down -v, restore, up"):
+        tools = compose.with_profiles("tools")
+        tools.run("run", "--rm", "backup", "cchc", "backup", "/backups")
+        (backup,) = [p for p in backups.iterdir() if p.name.startswith("cchc-backup-")]
+        manifest = json.loads((backup / "manifest.json").read_text())
+        assert set(manifest["parts"]) >= {"warehouse", "serving", "airflow", "superset"}, manifest["parts"]
+        compose.run("down", "-v")
+        compose.run("up", "-d", "postgres")  # its init makes the two empty databases
+        compose.wait_healthy(["postgres"])
+        restored = tools.run("run", "--rm", "backup", "cchc", "restore", f"/backups/{backup.name}").stdout
+        assert "restore of" in restored, restored
+        compose.run("up", "-d", *PIPELINE_SERVICES)
+        compose.wait_healthy(PIPELINE_SERVICES)
+        compose.run("up", "-d")
+        compose.wait_healthy(PIPELINE_SERVICES + SUPERSET_SERVICES)
+    leader = SupersetClient(url, "lanhdao", DEMO["CCHC_SUPERSET_DEMO_PASSWORD"])
+    assert {row["slice_name"]: row["id"] for row in leader.list_all("chart", ["id", "slice_name"])} == charts
+    assert leader.chart_data(charts[chart.title]).json()["result"][0]["data"][0][metric] == figure
+    token = airflow.token(DEMO["CCHC_AIRFLOW_PASSWORD"])
+    assert airflow.api("GET", f"dags/{DAG_ID}/dagRuns/{quote(run_id, safe='')}", token)["state"] == "success"

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 BASE_IMAGE = "cchc-debian:bookworm"
@@ -122,6 +122,10 @@ class Compose:
         profiles = [a for p in self.profiles for a in ("--profile", p)]
         return [*self.program, "--project-directory", str(self.project_root), "-p", self.project,
                 "--env-file", str(self.env_file), *files, *profiles, *args]
+
+    def with_profiles(self, *profiles: str) -> Compose:
+        """The same project with more profiles active (e.g. `tools` for the backup service)."""
+        return replace(self, profiles=(*self.profiles, *profiles))
 
     def run(self, *args: str, timeout: float = 3600, check: bool = True) -> subprocess.CompletedProcess:
         proc = subprocess.run(self.command(*args), capture_output=True, text=True, timeout=timeout,
