@@ -97,17 +97,30 @@ def chart_states(browser: webdriver.Chrome) -> tuple[int, int, list[str], int]:
     return len(holders), rendered, errors, loading
 
 
-def login(browser: webdriver.Chrome, url: str, user: str, password: str, timeout: float) -> None:
-    wait = WebDriverWait(browser, timeout)
-    browser.get(f"{url}/login/")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input#username, input[name=username]")))
-    browser.find_element(By.CSS_SELECTOR, "input#username, input[name=username]").send_keys(user)
-    password_box = browser.find_element(By.CSS_SELECTOR, "input#password, input[name=password]")
-    password_box.send_keys(password)
-    password_box.submit() if password_box.get_attribute("form") else None
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click() \
-        if "/login" in browser.current_url and browser.find_elements(By.CSS_SELECTOR, "button[type=submit], input[type=submit]") else None
-    wait.until(lambda b: "/login" not in b.current_url)
+def login(browser: webdriver.Chrome, url: str, user: str, password: str, timeout: float, attempts: int = 3) -> None:
+    """Log in through the form. Tried again (at most `attempts` times, `timeout` in all) when
+    the page is still the login form afterwards: on a busy machine the form can be typed into
+    before Superset's page has finished drawing it, and an empty form is sent."""
+    for _ in range(attempts):
+        browser.get(f"{url}/login/")
+        wait = WebDriverWait(browser, timeout / attempts)
+        wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input#username, input[name=username]")))
+        username_box = browser.find_element(By.CSS_SELECTOR, "input#username, input[name=username]")
+        username_box.clear()
+        username_box.send_keys(user)
+        password_box = browser.find_element(By.CSS_SELECTOR, "input#password, input[name=password]")
+        password_box.clear()
+        password_box.send_keys(password)
+        password_box.submit() if password_box.get_attribute("form") else None
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click() \
+            if "/login" in browser.current_url and browser.find_elements(By.CSS_SELECTOR, "button[type=submit], input[type=submit]") else None
+        try:
+            wait.until(lambda b: "/login" not in b.current_url)
+            return
+        except TimeoutException:
+            continue
+    raise TimeoutException(f"still on the login page after {attempts} attempts as {user}")
 
 
 def chart_data(browser: webdriver.Chrome) -> dict[str, list]:
