@@ -100,6 +100,15 @@ def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # n
     return lockdown.lock(uri, params)
 
 
+# The filters' defaults (the last complete month, the units in force) are values the serving
+# snapshot gives: each worker writes them into the dashboards before the first request it
+# serves on a new snapshot (cchc.bi.filter_defaults).
+def FLASK_APP_MUTATOR(app):  # noqa: N802 (Superset's name)
+    from cchc.bi import filter_defaults
+
+    filter_defaults.install(app, SERVING_PATH)
+
+
 # sqlite and shillelagh (both read the server's files) stay refused as connections (default).
 PREVENT_UNSAFE_DB_CONNECTIONS = True
 # Accounts are created by provisioning or an admin, never by self-registration.

@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from cchc.bi.bundle import CHARTS, CHARTS_BY_KEY, DASHBOARDS, FILTERS, bundle_fi
 from cchc.bi.client import SupersetClient
 from cchc.bi.provision import DEMO_UNIT_KEY, PUBLIC_DATASETS, QUALITY_DATASETS
 from cchc.bi.semantic import load_models, metric_expression
+from cchc.publish import switch_serving_link
 
 ADMIN_PASSWORD = os.environ.get("CCHC_SUPERSET_PASSWORD", "admin")
 DEMO_PASSWORD = os.environ.get("CCHC_SUPERSET_DEMO_PASSWORD", "demo-cchc")
@@ -141,9 +143,11 @@ def _native_filters():
 
 def test_every_filter_opens_on_a_default_dbt_chooses(models):
     """Each filter either opens on the first value of its list in the order a dbt metric
-    gives (the last complete month or year, the units in force: dbt decides each night) or,
-    for the unit filters, empty (the whole province). None carries a hard-coded value, none
-    is required (cleared, it filters nothing: never an empty page), none cascades (Superset
+    gives (the last complete month or year, the units in force: dbt decides each night and
+    Superset writes it from the snapshot, see test_filter_defaults_follow_the_snapshot) or,
+    for the unit filters, empty (the whole province). None carries a value in the bundle,
+    none is chosen in the browser (the charts would wait for the filter's query), none is
+    required (cleared, it filters nothing: never an empty page), none cascades (Superset
     re-selects a cascaded default filter when cleared)."""
     seen = 0
     for slug, f, dataset, _ in _native_filters():
@@ -153,10 +157,11 @@ def test_every_filter_opens_on_a_default_dbt_chooses(models):
         assert f["controlValues"]["enableEmptyFilter"] is False and f["cascadeParentIds"] == [], (slug, column)
         for prefilter in f["adhoc_filters"]:
             assert prefilter["subject"] in models[dataset].column_names(), (slug, column)
-        if f["controlValues"]["defaultToFirstItem"]:
+        assert f["controlValues"]["defaultToFirstItem"] is False and f["requiredFirst"] is False, (slug, column)
+        if f["sortMetric"]:
             metric = f["sortMetric"]
             assert metric in models[dataset].metrics, (slug, column, metric)  # declared in the dbt model's YAML
-            assert f["controlValues"]["sortMetric"] == metric and f["requiredFirst"] is True
+            assert f["controlValues"]["sortMetric"] == metric
             seen += 1
         else:
             assert column in WHOLE_PROVINCE and f["description"] == "Để trống: toàn tỉnh", (slug, column)
@@ -296,6 +301,60 @@ def test_importing_the_bundle_twice_leaves_no_duplicates(superset_server, admin)
         response = admin.import_assets(bundle_files(superset_server.serving_path))
         assert response.status_code == 200, response.text
     assert _counts(admin) == before
+
+
+def _filter_defaults(client: SupersetClient) -> dict[tuple[str, str], list | None]:
+    """{(dashboard slug, filter column): the value each dashboard opens on} as Superset holds it."""
+    defaults = {}
+    for dash in DASHBOARDS:
+        response = client.get(f"/api/v1/dashboard/{dash.slug}")
+        assert response.ok, (dash.slug, response.status_code)
+        for f in json.loads(response.json()["result"]["json_metadata"])["native_filter_configuration"]:
+            defaults[dash.slug, f["targets"][0]["column"]["name"]] = f["defaultDataMask"]["filterState"].get("value")
+    return defaults
+
+
+def _first_periods(serving: Path) -> tuple[str, int]:
+    """The last complete month and year, as dbt orders them (complete_order = 1)."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute("""
+            SELECT max(month_label) FILTER (WHERE period_type = 'month'),
+                   max(year) FILTER (WHERE period_type = 'year')
+            FROM reporting.rpt_reporting_periods WHERE complete_order = 1""").fetchone()
+
+
+@pytest.mark.slow
+def test_filter_defaults_follow_the_snapshot(superset_server, admin, published_serving):
+    """The dashboards open on the last complete month and year that dbt marks in the serving
+    snapshot, the units in force, the whole province; when a new snapshot is published the
+    next request moves the defaults on, without a restart."""
+    month, year = _first_periods(published_serving)
+    defaults = _filter_defaults(admin)
+    month_filters = [key for key in defaults if key[1] == "month_label" and key[0] != "cchc-chat-luong"]
+    assert month_filters and all(defaults[key] == [month] for key in month_filters), (month, defaults)
+    assert defaults["cchc-xep-hang", "year"] == [year]
+    assert all(defaults[key] == ["Đơn vị hiện hành"] for key in defaults if key[1] == "unit_status")
+    assert all(defaults[key] is None for key in defaults if key[1] in ("peer_group", "unit_name"))
+
+    # A next night: the month after is now the last complete one (a copy of the snapshot
+    # with dbt's order moved by one), published by switching the serving link.
+    serving_dir = published_serving.parent
+    current = published_serving.resolve()
+    night = current.with_name("test-next-night.duckdb")
+    shutil.copy(current, night)
+    with duckdb.connect(str(night)) as con:
+        earlier = con.execute("""SELECT month_label FROM reporting.rpt_reporting_periods
+                                 WHERE period_type = 'month' AND complete_order = 2""").fetchone()[0]
+        con.execute("""UPDATE reporting.rpt_reporting_periods SET complete_order = 3 - complete_order
+                       WHERE period_type = 'month' AND complete_order IN (1, 2)""")
+    try:
+        switch_serving_link(serving_dir, night)
+        moved = _filter_defaults(admin)
+        assert all(moved[key] == [earlier] for key in month_filters), (earlier, moved)
+    finally:
+        switch_serving_link(serving_dir, current)
+        night.unlink()
+    assert _filter_defaults(admin) == defaults
 
 
 def _chart_ids(client: SupersetClient) -> dict[str, int]:

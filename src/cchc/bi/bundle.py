@@ -264,9 +264,10 @@ CHARTS = [
 class Filter:
     """A native filter (filter_select) of the dashboards. Its values are listed from
     `dataset` (pre-filtered by `prefilter`); with a `sort_metric` (a metric the dbt model
-    declares) the dashboard opens on the first value in that order (defaultToFirstItem), so
-    the default is what dbt says tonight (the last complete month, the units in force), never
-    a value written here. Without one the filter opens empty: the whole province.
+    declares) the dashboard opens on the first value in that order, so the default is what
+    dbt says tonight (the last complete month, the units in force), never a value written
+    here: Superset writes it from each new snapshot (cchc.bi.filter_defaults). Without one
+    the filter opens empty: the whole province.
     `grain` limits a period filter to the charts of that grain (chart_grain)."""
     column: str
     label: str
@@ -276,10 +277,6 @@ class Filter:
     prefilter: tuple[tuple, ...] = ()
     grain: str | None = None
     description: str = ""
-
-    @property
-    def default_first(self) -> bool:
-        return self.sort_metric is not None
 
 
 MONTHS = (("period_type", "==", "month"),)
@@ -623,9 +620,11 @@ def _dashboard_yaml(dash: Dashboard, chart_ids: dict[str, int], models: dict[str
 def _native_filter(dash: Dashboard, spec: Filter, chart_ids: dict[str, int],
                    models: dict[str, DatasetModel]) -> dict:
     """One native filter. Not required (enableEmptyFilter off): cleared, it filters nothing,
-    so clearing never empties a page; defaultToFirstItem selects the first value of its
-    list, ordered by the dbt metric `sort_metric`. No cascading: Superset re-selects the first
-    item of a cascaded filter whenever it is cleared."""
+    so clearing never empties a page. Its default, the first value of its list ordered by
+    the dbt metric `sort_metric`, is left empty here and written by Superset from the serving
+    snapshot (cchc.bi.filter_defaults), not chosen in the browser (`defaultToFirstItem`), which
+    would hold every chart back until the filter's own query answered. No cascading: Superset
+    re-selects the default of a cascaded filter whenever it is cleared."""
     charts = [CHARTS_BY_KEY[key] for row in dash.rows for key in row]
     # A filter leaves out the charts whose dataset lacks its column (e.g. dbt tests have no
     # unit) and, for a period filter, those of another grain (chart_grain).
@@ -634,11 +633,11 @@ def _native_filter(dash: Dashboard, spec: Filter, chart_ids: dict[str, int],
         "id": f"NATIVE_FILTER-{dash.slug}-{spec.column}", "name": spec.label, "filterType": "filter_select",
         "type": "NATIVE_FILTER", "description": spec.description,
         "targets": [{"column": {"name": spec.column}, "datasetUuid": dataset_uuid(spec.dataset)}],
-        "controlValues": {"enableEmptyFilter": False, "defaultToFirstItem": spec.default_first, "multiSelect": True,
+        "controlValues": {"enableEmptyFilter": False, "defaultToFirstItem": False, "multiSelect": True,
                           "searchAllOptions": False, "inverseSelection": False, "sortAscending": spec.ascending,
                           "sortMetric": spec.sort_metric},
         "sortMetric": spec.sort_metric, "adhoc_filters": _simple_filters(spec.prefilter, f"{dash.slug}_{spec.column}"),
-        "time_range": "No filter", "requiredFirst": spec.default_first,
+        "time_range": "No filter", "requiredFirst": False,
         "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
         "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
     }

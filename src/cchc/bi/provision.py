@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from uuid import UUID
 
-from cchc.bi import translations
+from cchc.bi import filter_defaults, translations
 from cchc.bi.bundle import DATABASE_NAME, bundle_dashboards, bundle_datasets, database_uri, read_bundle, stable_uuid
 from cchc.credentials import is_production, secret
 
@@ -157,6 +157,21 @@ def grant_public_language_pack() -> None:
     db.session.commit()
 
 
+def withdraw_drill_menus() -> None:
+    """Gamma (every reader's base role) loses `can_get_drill_info` on datasets: with it, a
+    dashboard asks Superset for every dataset's drill menus (`drill_info`) while the charts
+    load, which cost the leader's dashboards up to a second on the 2-core server (issue
+    #15). The readers keep what they use: the charts, their filters, CSV export; analysts
+    have SQL Lab. Run after `sync_role_definitions`, which gives the permission back."""
+    from superset import db
+    from superset import security_manager as sm
+
+    gamma = sm.find_role("Gamma")
+    gamma.permissions = [p for p in gamma.permissions
+                         if (p.permission.name, p.view_menu.name) != ("can_get_drill_info", "Dataset")]
+    db.session.commit()
+
+
 def _assign_dashboards(dashboards: dict[str, set[str]], readable: dict) -> None:  # type: ignore[type-arg]
     """DASHBOARD_RBAC: a dashboard lists and opens for the roles that read every dataset it
     shows (Admin always), so no role opens one that would draw "Data error" boxes. Roles
@@ -238,9 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         appbuilder.add_permissions(update_perms=True)
         security_manager.sync_role_definitions()
         grant_public_language_pack()
+        withdraw_drill_menus()
         admin = ensure_admin(secret("CCHC_SUPERSET_PASSWORD"))
         with override_user(admin):  # the import checks the acting user's permissions
             import_bundle(args.bundle, args.serving)
+        print("filter defaults:", filter_defaults.apply_defaults())
         if not args.skip_access:
             production = is_production()
             provision_access(unit_keys(production),

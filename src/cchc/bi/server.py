@@ -45,7 +45,9 @@ class SupersetError(RuntimeError):
 
 class SupersetServer(ChildProcess):
     def __init__(self, settings: Settings, port: int = 8088, host: str = "127.0.0.1",
-                 serving_path: Path | None = None, home: Path | None = None, workers: int = 1) -> None:
+                 serving_path: Path | None = None, home: Path | None = None, workers: int = 2) -> None:
+        # Two gunicorn workers (as in the image): a dashboard asks for all its charts at once,
+        # and one worker answers them one after the other under its interpreter lock.
         self.settings = settings
         self.port = port
         self.host = host
@@ -155,7 +157,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @contextlib.contextmanager
 def temporary_server(settings: Settings, serving_path: Path | None = None, port: int | None = None,
-                     workers: int = 1) -> Iterator[SupersetServer]:
+                     workers: int = 2) -> Iterator[SupersetServer]:
     """A Superset of its own (metadata in a temporary folder, a free port unless given) on a
     published snapshot, stopped and removed on exit: for the benchmark and the screenshots."""
     with tempfile.TemporaryDirectory(prefix="cchc-superset-") as home, \
