@@ -34,8 +34,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 USER redis
 EXPOSE 6379
-# A cache only: nothing written to disk.
-CMD ["sh", "-c", "exec redis-server --port ${REDIS_PORT:-6379} --bind ${REDIS_BIND:-0.0.0.0} --protected-mode no --save '' --appendonly no"]
+# A cache only: nothing written to disk. The password (REDISCLI_AUTH, which redis-cli reads
+# too) goes through a file readable by the server's user only, not its command line (ps).
+CMD ["sh", "-c", "umask 077 && printf 'requirepass %s\\n' \"${REDISCLI_AUTH:?set REDISCLI_AUTH to the password}\" > /tmp/redis.conf && exec redis-server /tmp/redis.conf --port ${REDIS_PORT:-6379} --bind ${REDIS_BIND:-0.0.0.0} --protected-mode no --save '' --appendonly no"]
 
 FROM system AS python
 # Debian's Python 3.11 (what the locks are compiled for); uv from envs/tools.

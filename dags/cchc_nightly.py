@@ -4,7 +4,9 @@ Only wiring: every task calls cchc.orchestration.tasks. One extract task per sou
 source that stays down fails alone while the others load; tasks that touch the build
 warehouse share a one-slot pool (DuckDB: one writer); dbt, validation (reconciliation with
 the source's daily counts included) and publication run only when every extraction
-succeeded; ``report`` sends the run's single alert and fails the run when a step failed.
+succeeded; after publication ``dbt_docs`` regenerates the data dictionary (its failure is
+a warning: the snapshot is already published); ``report`` sends the run's single alert and
+fails the run when a step failed.
 """
 
 from __future__ import annotations
@@ -45,9 +47,10 @@ with DAG(
     built = PythonOperator(task_id="dbt_build", python_callable=tasks.dbt_build)
     validated = PythonOperator(task_id="validate", python_callable=tasks.validate)
     published = PythonOperator(task_id="publish", python_callable=tasks.publish)
+    documented = PythonOperator(task_id="dbt_docs", python_callable=tasks.dbt_docs)
     # Reads no warehouse (outside the pool); no retries: a retry would alert twice.
     reported = PythonOperator(task_id="report", python_callable=tasks.report, trigger_rule="all_done",
                               retries=0, pool="default_pool")
 
-    extracts >> built >> validated >> published
-    [*extracts, built, validated, published] >> reported
+    extracts >> built >> validated >> published >> documented
+    [*extracts, built, validated, published, documented] >> reported

@@ -15,14 +15,17 @@ if _SRC not in sys.path:
     sys.path.append(_SRC)
 
 from cchc.bi import lockdown  # noqa: E402
-from cchc.credentials import require_production_secrets, secret  # noqa: E402
+from cchc.credentials import is_production, require_production_secrets, secret, with_password  # noqa: E402
 
 # Here and not only in cchc.bi.server: however Superset is started, CCHC_ENV=production
 # refuses a missing, public demo or short secret key or admin password, naming the variable.
-# A deployment's PostgreSQL metadata (CCHC_SUPERSET_DATABASE_URI) carries its password.
+# A deployment's PostgreSQL metadata (CCHC_SUPERSET_DATABASE_URI) carries its password; its
+# Redis (CCHC_REDIS_URL) needs CCHC_REDIS_PASSWORD.
 _DATABASE_URI = os.environ.get("CCHC_SUPERSET_DATABASE_URI")
+_REDIS_URL = os.environ.get("CCHC_REDIS_URL")
 require_production_secrets("CCHC_SUPERSET_SECRET_KEY", "CCHC_SUPERSET_PASSWORD",
-                           *(["CCHC_POSTGRES_SUPERSET_PASSWORD"] if _DATABASE_URI else []))
+                           *(["CCHC_POSTGRES_SUPERSET_PASSWORD"] if _DATABASE_URI else []),
+                           *(["CCHC_REDIS_PASSWORD"] if _REDIS_URL else []))
 
 # Metadata (users, roles, charts): the deployment's PostgreSQL (docker-compose.yml), else an
 # embedded SQLite file under the platform's data folder.
@@ -120,7 +123,8 @@ MAPBOX_API_KEY = os.environ.get("MAPBOX_API_KEY", "")
 # Results are small (one province): the demo runs no cache server. A deployment's several
 # gunicorn workers share Redis (CCHC_REDIS_URL) for what must be the same in every worker:
 # metadata cache, dashboards' filter state, explore's form data, the login rate limits.
-REDIS_URL = os.environ.get("CCHC_REDIS_URL")
+# The password is added here, URL-quoted, so it may hold any character.
+REDIS_URL = with_password(_REDIS_URL, os.environ.get("CCHC_REDIS_PASSWORD")) if _REDIS_URL else None
 CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
 if REDIS_URL:
     CACHE_CONFIG = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL, "CACHE_DEFAULT_TIMEOUT": 300,
@@ -143,9 +147,32 @@ DATA_CACHE_CONFIG = {
     "CACHE_THRESHOLD": 5000,
 }
 
-# The one process serves localhost only; Talisman's CSP would block nothing we use but
-# needs HTTPS to be meaningful, so it is left to the reverse proxy of a real deployment.
-TALISMAN_ENABLED = False
+# Content-Security-Policy (Flask-Talisman) in production: Superset 6.1's own policy (scripts
+# by nonce, no plugins, no foreign base) less every external host it allows (the Scarf
+# telemetry pixel, map tiles, Mapbox, font CDNs, a documentation CDN): the province's server
+# reaches no internet, and a browser should send nothing elsewhere. (The Scarf pixel is built
+# into 6.1's frontend bundle: the policy's img-src is what keeps browsers from fetching it.)
+# HTTPS and its redirect, secure cookies: the reverse proxy's (README, "Deploy on a server").
+# The demo serves plain HTTP on localhost to one user: Talisman stays off there.
+TALISMAN_ENABLED = is_production()
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+# Themes may not load fonts from the internet either (6.1 allows four font hosts).
+THEME_FONT_URL_ALLOWED_DOMAINS = []
 WTF_CSRF_ENABLED = True
 SQLLAB_TIMEOUT = 120
 SUPERSET_WEBSERVER_TIMEOUT = 120

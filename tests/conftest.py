@@ -56,6 +56,17 @@ def scalar(sql, statement: str, *params):
     return sql(statement, *params)[0][0]
 
 
+def run_superset_config(env: dict[str, str], *names: str) -> subprocess.CompletedProcess:
+    """Load superset_config.py the way Superset does, in Superset's environment, without our
+    PYTHONPATH or CCHC_ variables (as gunicorn started by hand or a container would), with
+    `env`; its last line of output: the values of `names` as JSON."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_") and k != "PYTHONPATH"}
+    python = Path(os.environ.get("CCHC_VENV_ROOT", ROOT / ".venv")) / "superset" / "bin" / "python"
+    probe = "import json, runpy, sys; c = runpy.run_path(sys.argv[1]); print(json.dumps({n: c[n] for n in sys.argv[2:]}))"
+    return subprocess.run([str(python), "-c", probe, str(ROOT / "superset" / "superset_config.py"), *names],
+                          env={**environ, **env}, capture_output=True, text=True, timeout=120)
+
+
 def free_port() -> int:
     import socket
 

@@ -52,7 +52,8 @@ def test_every_task_has_owner_retries_with_backoff(dag):
 
 def test_warehouse_writers_share_a_one_slot_pool(dag):
     writers = {t.task_id for t in dag.tasks if t.pool == WRITER_POOL}
-    assert writers == {*(f"extract_{s}" for s in SOURCES), "dbt_build", "validate", "publish"}
+    # dbt docs too: dbt opens the build warehouse read-write.
+    assert writers == {*(f"extract_{s}" for s in SOURCES), "dbt_build", "validate", "publish", "dbt_docs"}
 
 
 def test_one_extract_task_per_source_and_publish_only_after_everything(dag):
@@ -62,7 +63,9 @@ def test_one_extract_task_per_source_and_publish_only_after_everything(dag):
     assert "reconcile" not in dag.task_ids  # the validation's reconciliation suite does it
     assert dag.get_task("validate").upstream_task_ids == {"dbt_build"}
     assert dag.get_task("publish").upstream_task_ids == {"validate"}
-    for task_id in ("dbt_build", "validate", "publish"):
+    # The data dictionary of what was just published; its failure is the report's warning.
+    assert dag.get_task("dbt_docs").upstream_task_ids == {"publish"}
+    for task_id in ("dbt_build", "validate", "publish", "dbt_docs"):
         assert dag.get_task(task_id).trigger_rule == "all_success"
     report = dag.get_task("report")
     assert report.trigger_rule == "all_done"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, run_cchc
+from conftest import ROOT, run_cchc, run_superset_config
 
 from cchc.credentials import SECRETS
 from cchc.deploy.docker import apt_mirror, compose_program
@@ -94,13 +94,8 @@ def test_containers_refuse_demo_database_passwords_in_production(tmp_path):
     assert run_cchc("airflow", "run", "version", env={**env, variable: strong[variable]}).stdout.split()[-1].startswith("3.")
 
     variable = "CCHC_POSTGRES_SUPERSET_PASSWORD"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_") and k != "PYTHONPATH"}
-    python = Path(os.environ.get("CCHC_VENV_ROOT", ROOT / ".venv")) / "superset" / "bin" / "python"
-    config = ROOT / "superset" / "superset_config.py"
-    result = subprocess.run([str(python), "-c", f"import runpy; runpy.run_path({str(config)!r})"],
-                            env={**environ, **strong, "CCHC_ENV": "production", variable: "cchc-demo-superset-db",
-                                 "CCHC_SUPERSET_DATABASE_URI": "postgresql+psycopg2://superset:x@127.0.0.1:1/superset"},
-                            capture_output=True, text=True, timeout=120)
+    result = run_superset_config({**strong, "CCHC_ENV": "production", variable: "cchc-demo-superset-db",
+                                  "CCHC_SUPERSET_DATABASE_URI": "postgresql+psycopg2://superset:x@127.0.0.1:1/superset"})
     assert result.returncode != 0 and variable in result.stderr.splitlines()[-1]
 
 

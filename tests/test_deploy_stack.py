@@ -2,8 +2,9 @@
 built from the repository on a Debian base made with debootstrap when none can be pulled,
 the stack brought up with the CI override (host networking, 17xxx ports, demo mode), every
 health check, the nightly run through Airflow's REST API with the scheduler restarted in the
-middle, a chart's figure through Superset's API against the serving snapshot, RLS for
-`donvi`; then everything removed. Every phase is timed and printed.
+middle, the data dictionary it generated served at /dbt/, a chart's figure through Superset's
+API (Redis with its password) against the serving snapshot, RLS for `donvi`; then
+everything removed. Every phase is timed and printed.
 
 Set CCHC_KEEP_DOCKER_IMAGES=1 to keep the images (and the build cache) between local runs.
 """
@@ -21,6 +22,7 @@ from urllib.parse import quote
 
 import duckdb
 import pytest
+import requests
 from conftest import ROOT
 
 from cchc.bi.bundle import CHARTS_BY_KEY
@@ -36,7 +38,7 @@ from cchc.settings import load_settings
 pytestmark = pytest.mark.slow
 
 PROJECT = "cchc-ci"
-AIRFLOW_PORT, SUPERSET_PORT = 17080, 17088   # docker-compose.ci.yml
+AIRFLOW_PORT, SUPERSET_PORT, DOCS_PORT = 17080, 17088, 17081   # docker-compose.ci.yml
 # Up first; Superset's init waits for the first published snapshot (the nightly run).
 PIPELINE_SERVICES = ["postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
                      "docs", "oss"]
@@ -122,7 +124,13 @@ def test_the_stack_runs_the_nightly_pipeline_and_serves_the_dashboards(stack):
         compose.run("restart", "airflow-scheduler")
         compose.wait_healthy(["airflow-scheduler"])
         state = airflow.wait(token, run_id, timeout=2400)
-    assert state == "success", _task_states(airflow, token, run_id)
+    states = _task_states(airflow, token, run_id)
+    assert state == "success" and states["dbt_docs"] == "success", states
+
+    # The data dictionary the run generated, as the docs service serves it: one static page
+    # with dbt's manifest and catalogue inlined.
+    page = requests.get(f"http://127.0.0.1:{DOCS_PORT}/dbt/", timeout=30)
+    assert page.ok and "model.cchc.mart_unit_rankings" in page.text, page.status_code
 
     with timings.phase("up (Superset: init, then gunicorn)"):
         compose.run("up", "-d")

@@ -90,6 +90,20 @@ def test_warnings_of_a_published_run_give_one_warning_report_with_the_units():
     assert "Đơn vị liên quan: Phường Thành Sen (2025:18073)" in report.body
 
 
+def test_a_failed_data_dictionary_is_a_warning_of_a_published_run():
+    """The docs run after publication: their failure must not report the night as failed
+    (nor claim the previous snapshot is still served)."""
+    report = nightly.run_report("cchc_nightly", "r3", TODAY, {**STATES_OK, "dbt_docs": "failed"},
+                                {"dbt_docs": "DbtBuildError: dbt docs generate failed (2)"}, {}, [], SUMMARIES)
+    assert not report.failed and "THẤT BẠI" not in report.body
+    assert report.subject == "[CCHC] Cảnh báo dữ liệu ngày 16/08/2025"
+    assert ("Tạo từ điển dữ liệu (dbt docs): lỗi sau khi công bố, bản công bố mới vẫn được dùng: "
+            "DbtBuildError: dbt docs generate failed (2)") in report.body
+    not_run = nightly.run_report("cchc_nightly", "r3", TODAY,
+                                 {**STATES_OK, "publish": "failed", "dbt_docs": "upstream_failed"}, {}, {}, [])
+    assert not_run.failed and "Không chạy do bước trước lỗi: Tạo từ điển dữ liệu (dbt docs)" in not_run.body
+
+
 def test_run_url_quotes_the_run_id():
     assert (nightly.run_url("http://localhost:8080/", "cchc_nightly", "manual__2025-08-16T01:00:00+07:00")
             == "http://localhost:8080/dags/cchc_nightly/runs/manual__2025-08-16T01%3A00%3A00%2B07%3A00")

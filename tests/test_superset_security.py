@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_superset_config
 from sqlalchemy.engine import make_url
 from test_superset import ADMIN_PASSWORD, DEMO_PASSWORD, admin  # noqa: F401 (the fixture)
 
@@ -95,13 +95,7 @@ def test_resource_limits_come_from_the_environment():
 
 
 def _import_superset_config(**env: str) -> subprocess.CompletedProcess:
-    """Load superset_config.py the way Superset does, in Superset's environment, without
-    our PYTHONPATH (as gunicorn started by hand or a container would)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_") and k != "PYTHONPATH"}
-    python = Path(os.environ.get("CCHC_VENV_ROOT", ROOT / ".venv")) / "superset" / "bin" / "python"
-    return subprocess.run(
-        [str(python), "-c", f"import runpy; runpy.run_path({str(ROOT / 'superset' / 'superset_config.py')!r})"],
-        env={**environ, **env}, capture_output=True, text=True, timeout=120)
+    return run_superset_config(env)
 
 
 def test_superset_config_refuses_demo_secrets_in_production():

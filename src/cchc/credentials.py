@@ -37,6 +37,8 @@ SECRETS: dict[str, Secret] = {s.name: s for s in (
     Secret("CCHC_POSTGRES_AIRFLOW_PASSWORD", "cchc-demo-airflow-db", 16, "PostgreSQL password of Airflow's metadata"),
     Secret("CCHC_POSTGRES_SUPERSET_PASSWORD", "cchc-demo-superset-db", 16,
            "PostgreSQL password of Superset's metadata"),
+    # The deployment's Redis (Superset's shared cache, filter state and login rate limits).
+    Secret("CCHC_REDIS_PASSWORD", "cchc-demo-redis", 16, "password of Superset's Redis"),
     # Only the demo creates the demo users (lanhdao, donvi, phantich, chatluong).
     Secret("CCHC_SUPERSET_DEMO_PASSWORD", "demo-cchc", 12, "password of the demo users (demo only)"),
 )}
@@ -73,6 +75,19 @@ def require_production_secrets(*names: str) -> None:
         raise InsecureConfigurationError(
             "CCHC_ENV=production refuses to start: " + "; ".join(problems)
             + ". Provide the secrets through the environment (see docs/security.md).")
+
+
+def with_password(url: str, password: str | None) -> str:
+    """``url`` (redis://host:port/db) with ``password`` as its password, URL-quoted, so any
+    character is safe; ``url`` unchanged without a password."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    if not password:
+        return url
+    parts = urlsplit(url)
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]  # already quoted in the URL; any password there is replaced
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
 
 
 def secret(name: str) -> str:

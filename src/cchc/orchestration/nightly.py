@@ -30,7 +30,11 @@ STEP_NAMES_VI = {
     "dbt_build": "Biến đổi dữ liệu (dbt build)",
     "validate": "Kiểm tra chất lượng dữ liệu",
     "publish": "Công bố kho phục vụ",
+    "dbt_docs": "Tạo từ điển dữ liệu (dbt docs)",
 }
+# Steps after publication: the night's snapshot is already served, so their failure is a
+# warning of the run, not a failed run (the previous page stays until the next night).
+AFTER_PUBLISH = ("dbt_docs",)
 FAILED_STATES = ("failed", "upstream_failed")
 
 
@@ -151,6 +155,17 @@ def publish(settings: Settings, run_id: str) -> StepResult:
     return StepResult(lines=[f"đã công bố {snapshot}"], summary=f"công bố {snapshot.name}")
 
 
+def dbt_docs(settings: Settings) -> StepResult:
+    """The data dictionary (the static dbt docs page the deployment's docs service serves)
+    from the build warehouse the night just published: its catalogue has every layer. dbt
+    opens that file read-write, so the step takes its turn in the writer pool; never the
+    serving snapshot, which Superset holds open (a writer there would lock readers out)."""
+    from ..dbt_docs import generate_docs
+
+    page = generate_docs(settings, warehouse=settings.warehouse_path)
+    return StepResult(lines=[f"đã tạo từ điển dữ liệu {page}"])
+
+
 @dataclass
 class RunReport:
     """The one alert of a run (None when there is nothing to say), whether it failed, and
@@ -168,7 +183,11 @@ def run_report(dag_id: str, run_id: str, run_day_: date, states: dict[str, str |
     """Compose the run's single alert from the final states of its steps, the errors they
     recorded and the warnings of the steps that succeeded; on a green run, also the line
     summing it up from the steps' `summaries`."""
-    failed = [t for t, s in states.items() if s == "failed"]
+    late = {t: errors.get(t) or "" for t, s in states.items() if s == "failed" and t in AFTER_PUBLISH}
+    if late:
+        warnings = {**warnings, **{t: [f"lỗi sau khi công bố, bản công bố mới vẫn được dùng: {e}".strip()]
+                                   for t, e in late.items()}}
+    failed = [t for t, s in states.items() if s == "failed" and t not in AFTER_PUBLISH]
     not_run = [t for t, s in states.items() if s == "upstream_failed"]
     header = f"Lượt chạy {run_id} của {dag_id} (dữ liệu ngày {run_day_:%d/%m/%Y})"
     if failed or not_run:

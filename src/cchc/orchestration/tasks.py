@@ -76,6 +76,11 @@ def publish(context: dict) -> nightly.StepResult:
     return nightly.publish(load_settings(), context["run_id"])
 
 
+@_recording_errors
+def dbt_docs(context: dict) -> nightly.StepResult:
+    return nightly.dbt_docs(load_settings())
+
+
 def report(**context: Any) -> list[str]:
     """The run's single alert; fails the run when a step failed."""
     from airflow.sdk.exceptions import AirflowFailException
