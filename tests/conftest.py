@@ -140,6 +140,15 @@ def built_warehouse(demo_run) -> Path:
     return first_run(Path(demo_run[0]["CCHC_DATA_DIR"])) / "cchc.duckdb"
 
 
+@pytest.fixture(scope="session")
+def tu_ky_warehouse(demo_run, tmp_path_factory):
+    """test_tu_ky_2022's warehouse (its make_tu_ky_warehouse), built once for it and
+    test_report: (the warehouse, the district procedures by sector, the 2022 communes)."""
+    from test_tu_ky_2022 import make_tu_ky_warehouse
+
+    return make_tu_ky_warehouse(demo_run[2], tmp_path_factory.mktemp("tu_ky"))
+
+
 class AlertReceivers:
     """A real SMTP server (aiosmtpd) and a real HTTP webhook receiver on random local
     ports, with what they received; `env` points cchc.alerts at them."""
