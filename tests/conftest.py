@@ -111,27 +111,53 @@ def oss_server_factory(tmp_path):
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """`cchc demo` run once into its own data folder (about 1.5 minutes): its environment,
-    its output and its warehouse file."""
+    its output and its warehouse file. What this first run made is kept aside at once (see
+    first_run), before a test can run the demo again in the same folder."""
     data = tmp_path_factory.mktemp("demo") / "data"
     env = {"CCHC_DATA_DIR": str(data), **{f"CCHC_{name}_PORT": str(free_port())
                                            for name in ("OSS", "AIRFLOW", "DOCS", "SUPERSET")}}
     result = run_cchc("demo", env=env)
+    keep_first_run(data, first_run(data))
     return env, result.stdout, data / "warehouse" / "cchc.duckdb"
 
 
-@pytest.fixture(scope="session")
-def built_warehouse(demo_run, tmp_path_factory) -> Path:
-    """A copy of the demo warehouse after a real `dbt build` of the whole project (about
-    a minute). Tests read it; a test that writes must copy it first."""
-    from cchc.transform import run_dbt
+def first_run(demo_data: Path) -> Path:
+    """Where demo_run keeps what the demo's first run made (the fixtures below read it
+    instead of making it again): ``cchc.duckdb``, the warehouse as its nightly run left it
+    (extract, `dbt build`, validation, publication); ``target``, ``logs`` and ``state``, that
+    build's dbt folder (run_results.json, manifest.json, the saved state); ``serving``, the
+    snapshot it published; ``docs``, the data dictionary (dbt docs) generated from it then:
+    ``docs/index.html`` and the ``docs/target`` it was made from."""
+    return demo_data.parent / "first_run"
 
-    work = tmp_path_factory.mktemp("dbt")
-    warehouse = work / "cchc.duckdb"
-    shutil.copy(demo_run[2], warehouse)
-    result = run_dbt(load_settings(), ["build"], warehouse=warehouse, target_dir=work)
-    if result.returncode != 0 or result.failures:
-        raise AssertionError(f"dbt build failed: {result.failures[:10]}\n{result.stdout[-4000:]}")
-    return warehouse
+
+def keep_first_run(demo_data: Path, keep: Path) -> None:
+    keep.mkdir()
+    shutil.copy(demo_data / "warehouse" / "cchc.duckdb", keep / "cchc.duckdb")
+    for name in ("target", "logs", "state"):
+        shutil.copytree(demo_data / "dbt" / name, keep / name)
+    shutil.copytree(demo_data / "serving", keep / "serving", symlinks=True)
+    shutil.copytree(demo_data / "dbt_docs", keep / "docs")
+    shutil.copytree(demo_data / "dbt_docs_build" / "target", keep / "docs" / "target")
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(demo_run) -> Path:
+    """The demo warehouse after a real `dbt build` of the whole project: its first nightly
+    run's (no saved state: every seed, model and test), then validated; that build's dbt
+    target (run_results.json, manifest.json), logs and state lie beside it (first_run). A
+    build of our own would repeat it: the same data, project and settings. Tests read it; a
+    test that writes must copy it first."""
+    return first_run(Path(demo_run[0]["CCHC_DATA_DIR"])) / "cchc.duckdb"
+
+
+@pytest.fixture(scope="session")
+def tu_ky_warehouse(demo_run, tmp_path_factory):
+    """test_tu_ky_2022's warehouse (its make_tu_ky_warehouse), built once for it and
+    test_report: (the warehouse, the district procedures by sector, the 2022 communes)."""
+    from test_tu_ky_2022 import make_tu_ky_warehouse
+
+    return make_tu_ky_warehouse(demo_run[2], tmp_path_factory.mktemp("tu_ky"))
 
 
 class AlertReceivers:
@@ -184,18 +210,11 @@ def alert_receivers():
 
 
 @pytest.fixture(scope="session")
-def published_serving(built_warehouse, tmp_path_factory) -> Path:
-    """A serving folder published (cchc.publish) from a copy of the built warehouse after a
-    real validation run (so `quality.validation_results` exists); returns the serving link."""
-    from cchc.publish import publish
-    from cchc.quality import run_validations
-
-    work = tmp_path_factory.mktemp("serving")
-    warehouse = work / "build.duckdb"
-    shutil.copy(built_warehouse, warehouse)
-    run_validations(load_settings(), warehouse, run_id="test")
-    publish(warehouse, work / "serving")
-    return work / "serving" / "cchc.duckdb"
+def published_serving(built_warehouse) -> Path:
+    """The serving folder the demo's first nightly run published (cchc.publish) from the
+    built warehouse after its real validation (so `quality.validation_results` exists);
+    returns the serving link."""
+    return built_warehouse.parent / "serving" / "cchc.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ read back from the .docx and the .xlsx with their own libraries."""
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
 from datetime import date
 
@@ -14,7 +15,7 @@ from conftest import run_cchc
 from docx import Document
 from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
-from test_tu_ky_2022 import DISTRICT, tu_ky_warehouse  # noqa: F401  (the module's fixture)
+from test_tu_ky_2022 import DISTRICT
 
 from cchc.publish import publish
 from cchc.report import parse_period
@@ -68,13 +69,15 @@ def test_a_missing_serving_snapshot_is_refused(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def tu_ky_report(tu_ky_warehouse, tmp_path_factory):  # noqa: F811
+def tu_ky_report(tu_ky_warehouse, tmp_path_factory):
     """The fixture's warehouse with the report's tables built (and the rankings, which read the
     area's dossiers), published; `cchc report` on the snapshot for Tứ Kỳ (legacy:298) in 2022
     and for the default area, the province served, in 2023 (the demo's PAR scores; 2022 is
     the data's first year, without rank changes)."""
-    warehouse = tu_ky_warehouse[0]
-    work = warehouse.parent
+    # A copy: the Tứ Kỳ fixture is the session's, and this builds more models into it.
+    work = tmp_path_factory.mktemp("tu_ky_report")
+    warehouse = work / "cchc.duckdb"
+    shutil.copy(tu_ky_warehouse[0], warehouse)
     result = run_dbt(load_settings(), ["build", "--select", "mart_unit_rankings", "path:models/marts/reporting/report",
                                        "--exclude", "test_type:unit"], warehouse=warehouse, target_dir=work)
     assert result.returncode == 0 and not result.failures, (result.failures, result.stdout[-3000:])

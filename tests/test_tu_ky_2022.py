@@ -135,12 +135,11 @@ def build_area_marts(warehouse, work, *args: str) -> None:
     assert result.returncode == 0 and not result.failures, (result.failures, result.stdout[-3000:])
 
 
-@pytest.fixture(scope="module")
-def tu_ky_warehouse(demo_run, tmp_path_factory):
-    """The demo warehouse plus Tứ Kỳ's 2022 dossiers, after a real dbt build of the marts."""
-    work = tmp_path_factory.mktemp("tu_ky")
+def make_tu_ky_warehouse(demo_warehouse, work):
+    """The demo warehouse plus Tứ Kỳ's 2022 dossiers, after a real dbt build of the marts,
+    in `work` (conftest.tu_ky_warehouse: built once for this module and test_report)."""
     warehouse = work / "cchc.duckdb"
-    shutil.copy(demo_run[2], warehouse)
+    shutil.copy(demo_warehouse, warehouse)
     rng = random.Random(2022)
     with duckdb.connect(str(warehouse)) as con:
         procedures = dict(con.execute("""
