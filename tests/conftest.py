@@ -126,8 +126,7 @@ def first_run(demo_data: Path) -> Path:
     instead of making it again): ``cchc.duckdb``, the warehouse as its nightly run left it
     (extract, `dbt build`, validation, publication); ``target``, ``logs`` and ``state``, that
     build's dbt folder (run_results.json, manifest.json, the saved state); ``serving``, the
-    snapshot it published; ``docs``, the data dictionary (dbt docs) generated from it then:
-    ``docs/index.html`` and the ``docs/target`` it was made from."""
+    snapshot it published."""
     return demo_data.parent / "first_run"
 
 
@@ -137,8 +136,6 @@ def keep_first_run(demo_data: Path, keep: Path) -> None:
     for name in ("target", "logs", "state"):
         shutil.copytree(demo_data / "dbt" / name, keep / name)
     shutil.copytree(demo_data / "serving", keep / "serving", symlinks=True)
-    shutil.copytree(demo_data / "dbt_docs", keep / "docs")
-    shutil.copytree(demo_data / "dbt_docs_build" / "target", keep / "docs" / "target")
 
 
 @pytest.fixture(scope="session")
