@@ -12,7 +12,8 @@ snapshot, and dbt decides it every night.
 
 Runs INSIDE Superset's environment: by ``cchc.bi.provision`` after the bundle import, and in
 every gunicorn worker before the first request that sees a new serving snapshot (the serving
-link moved: ``install``), so a publish moves the defaults on without a restart. A filter the
+link moved) or rewritten dashboards (an import: ``install``), so a publish moves the defaults
+on without a restart. A filter the
 snapshot cannot answer (no rows) keeps no default: it then filters nothing, never an empty page.
 """
 
@@ -111,21 +112,36 @@ def apply_defaults() -> dict[str, dict[str, Any]]:
     return chosen
 
 
+def _dashboards_version() -> tuple:
+    """What changes when a dashboard is written (an import, an edit): count and last change."""
+    from sqlalchemy import func
+    from superset.models.dashboard import Dashboard
+
+    from superset import db
+
+    return tuple(db.session.query(func.count(Dashboard.id), func.max(Dashboard.changed_on)).one())
+
+
 def install(app, serving_link: str) -> None:  # type: ignore[no-untyped-def]
-    """Refresh the defaults before the first request each worker serves on a new snapshot."""
-    state = {"snapshot": None, "retry_at": 0.0}
+    """Refresh the defaults before the first request each worker serves on a new snapshot,
+    or after the dashboards were written (a bundle import puts back the bundle's empty
+    defaults). Writing the defaults changes the dashboards once more; the next check then
+    finds nothing to write and the state settles."""
+    state = {"seen": None, "retry_at": 0.0}
     lock = threading.Lock()
 
     @app.before_request
     def refresh_filter_defaults() -> None:
-        snapshot = os.path.realpath(serving_link)
-        if snapshot == state["snapshot"] or time.monotonic() < state["retry_at"]:
+        if time.monotonic() < state["retry_at"]:
             return
+        snapshot = os.path.realpath(serving_link)
         with lock:
-            if snapshot == state["snapshot"]:
-                return
             try:
+                seen = (snapshot, _dashboards_version())
+                if seen == state["seen"]:
+                    return
                 chosen = apply_defaults()
+                seen = (snapshot, _dashboards_version())
             except Exception:  # a request must not fail for it; the filters keep their last default
                 from superset import db
 
@@ -133,5 +149,5 @@ def install(app, serving_link: str) -> None:  # type: ignore[no-untyped-def]
                 state["retry_at"] = time.monotonic() + RETRY_AFTER_S
                 log.exception("filter defaults not refreshed for %s; next try in %d s", snapshot, RETRY_AFTER_S)
                 return
-            state["snapshot"] = snapshot
+            state["seen"] = seen
             log.info("filter defaults for %s: %s", os.path.basename(snapshot), chosen)
