@@ -139,7 +139,7 @@ def _start_readers(settings: Settings) -> list:
     ensure_port_free("127.0.0.1", superset_port, "Superset", "CCHC_SUPERSET_PORT")
     services = []
     try:
-        # The night's dbt_docs task wrote the page; generated here only if that task failed
+        # The night's dbt_docs task writes the page; generated here only when there is none
         # (the nightly run is over and the DAG waits for 01:00: nobody writes the warehouse).
         page = settings.dbt_docs_dir / "index.html"
         if not page.exists():

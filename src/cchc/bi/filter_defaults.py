@@ -13,8 +13,8 @@ snapshot, and dbt decides it every night.
 Runs INSIDE Superset's environment: by ``cchc.bi.provision`` after the bundle import, and in
 every gunicorn worker before the first request that sees a new serving snapshot (the serving
 link moved) or rewritten dashboards (an import: ``install``), so a publish moves the defaults
-on without a restart. A filter the
-snapshot cannot answer (no rows) keeps no default: it then filters nothing, never an empty page.
+on without a restart. A filter the snapshot cannot answer (no rows) keeps no default: it
+then filters nothing, never an empty page.
 """
 
 from __future__ import annotations
