@@ -52,7 +52,7 @@ def test_charts_use_columns_and_metrics_of_their_dataset(models):
         dataset = models[chart.dataset]
         assert set(chart.columns) | {c for c, _, _ in chart.filters} <= set(dataset.column_names()), chart.key
         assert set(chart.metrics) <= set(dataset.metrics), chart.key
-    placed = [key for dash in DASHBOARDS for row in dash.rows for key in row]
+    placed = [key for dash in DASHBOARDS for key in dash.chart_keys()]
     assert sorted(placed) == sorted(c.key for c in CHARTS), "every chart is on exactly one dashboard"
     uuids = [c.uuid for c in CHARTS] + [dataset_uuid(name) for name in models] + [d.uuid for d in DASHBOARDS]
     assert len(set(uuids)) == len(uuids)
@@ -169,7 +169,7 @@ def test_every_filter_opens_on_a_default_dbt_chooses(models):
     # every dashboard opens on a period; those with unit rows on the units in force
     for dash in DASHBOARDS:
         assert any(FILTERS[k].grain for k in dash.filters), dash.slug
-        unit_rows = {CHARTS_BY_KEY[key].dataset for row in dash.rows for key in row} & \
+        unit_rows = {CHARTS_BY_KEY[key].dataset for key in dash.chart_keys()} & \
             {name for name, m in models.items() if "unit_status" in m.column_names()}
         assert not unit_rows or "unit_status" in dash.filters, dash.slug
 
@@ -223,16 +223,19 @@ def test_overdue_list_is_full_width_paged_and_totalled():
     overdue = CHARTS_BY_KEY["dossier_overdue"]
     assert overdue.width == 12 and overdue.extra["server_pagination"] is True
     dossiers = next(d for d in DASHBOARDS if d.slug == "cchc-ho-so")
-    placed = [key for row in dossiers.rows for key in row]
+    placed = dossiers.chart_keys()
     assert "dossier_overdue_total" in placed and CHARTS_BY_KEY["dossier_overdue_total"].dataset == overdue.dataset
 
 
 def test_ranking_dashboard_opens_on_the_worst_and_best_units(models):
-    """The ranking dashboard's first rows are the bar charts of each peer group's worst and
-    best units, read from the dbt columns that pick them (latest complete month, headline
-    indicator, top/bottom N, label with the rank change, class, province median)."""
+    """The ranking dashboard opens on the bar charts of each peer group's worst and best
+    units (its first tab, under the data-status line), read from the dbt columns that pick
+    them (latest complete month, headline indicator, top/bottom N, label with the rank change,
+    class, province median); the full tables are the next tabs."""
     ranking = next(d for d in DASHBOARDS if d.slug == "cchc-xep-hang")
-    rows = [row for row in ranking.rows if row != ranking.availability_keys()]  # under the data-status line
+    assert ranking.rows == [ranking.availability_keys()]
+    rows = ranking.tabs[0].rows
+    assert ranking.first_view() == ranking.availability_keys() + rows[0] + rows[1]
     assert rows[0] == ["ranking_commune_bottom", "ranking_commune_top"]
     assert rows[1] == ["ranking_department_bottom", "ranking_department_top"]
     params = {key: bundle_files()[f"charts/{key}.yaml"] for key in rows[0] + rows[1]}
@@ -474,7 +477,7 @@ def test_leader_sees_the_ranking_dashboard_in_a_browser(superset_server, admin, 
     on its axis, from the data the page received) are the warehouse's five worst."""
     screenshot = tmp_path / "xep-hang.png"
     ranking = next(d for d in DASHBOARDS if d.slug == "cchc-xep-hang")
-    expected = sum(len(row) for row in ranking.rows)
+    expected = len(ranking.first_view())
     result = subprocess.run(
         [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
          "--user", "lanhdao", "--password", DEMO_PASSWORD, "--dashboard", ranking.slug, "--out", str(screenshot),
@@ -539,22 +542,26 @@ def test_every_dashboard_a_role_opens_renders_without_an_error_box(superset_serv
                                                                     tmp_path):
     """Every dashboard Superset lists for the login (not the list we expect) opens in a
     browser as that login with all its charts drawn, no error box, and on its default view
-    no chart empty and no English empty state ("No results", "No data", a big number N/A).
-    A list of failures may be empty, in Vietnamese, only when the snapshot holds none."""
+    no chart empty and no English empty state ("No results", "No data", a big number N/A);
+    the same for each of its tabs, chosen in turn. A list of failures may be empty, in
+    Vietnamese, only when the snapshot holds none."""
     client = SupersetClient(superset_server.url, login, _password_of(login))
     slugs = sorted(row["slug"] for row in client.list_all("dashboard", ["slug"]))
     result = subprocess.run(
         [str(superset_server.venv_bin / "python"), "-m", "cchc.bi.browser", "--url", superset_server.url,
-         "--user", login, "--password", _password_of(login), "--out", str(tmp_path / f"{login}.png"),
+         "--user", login, "--password", _password_of(login), "--out", str(tmp_path / f"{login}.png"), "--all-tabs",
          *[arg for slug in slugs for arg in ("--dashboard", slug)]],
         env=superset_server.env(), capture_output=True, text=True, timeout=120 * len(slugs), check=False)
     reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    expected = {d.slug: sum(map(len, d.rows)) for d in DASHBOARDS}
-    assert {r["dashboard"]: (r["errors"], r["charts"]) for r in reports} == \
-        {slug: ([], expected[slug]) for slug in slugs}, result.stderr[-3000:]
-    assert all(r["rendered"] == r["charts"] for r in reports), reports
+    above_tabs = {d.slug: sum(map(len, d.rows)) for d in DASHBOARDS}
+    expected = {d.slug: ([], len(d.first_view()), [(t.title, [], above_tabs[d.slug] + sum(map(len, t.rows)))
+                                                   for t in d.tabs[1:]]) for d in DASHBOARDS}
+    assert {r["dashboard"]: (r["errors"], r["charts"], [(t["tab"], t["errors"], t["charts"]) for t in r["tabs"]])
+            for r in reports} == {slug: expected[slug] for slug in slugs}, result.stderr[-3000:]
+    views = [view for r in reports for view in (r, *r["tabs"])]
+    assert all(v["rendered"] == v["charts"] for v in views), reports
     empty = {(r["dashboard"], t["text"].split("\n", 1)[0]): t["english_empty"]
-             for r in reports for t in r["texts"] if t["empty"] or t["english_empty"]}
+             for r in reports for view in (r, *r["tabs"]) for t in view["texts"] if t["empty"] or t["english_empty"]}
     with duckdb.connect(str(published_serving), read_only=True) as con:
         no_failures = {CHARTS_BY_KEY[key].title for key in FAILURE_LISTS if con.execute(
             f"SELECT count(*) FROM reporting.{CHARTS_BY_KEY[key].dataset} WHERE {_where(CHARTS_BY_KEY[key])}").fetchone()[0] == 0}

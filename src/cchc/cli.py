@@ -498,7 +498,10 @@ def _bench(settings: Settings, scale: list[BenchScale],
            serving: Annotated[Path | None, typer.Option(
                help="dashboards: the published snapshot (default: $CCHC_SERVING_DIR/cchc.duckdb)")] = None,
            repeats: Annotated[int, typer.Option(help="dashboards: timed reopenings of each after the first")] = 20,
-           note: Annotated[str, typer.Option(help="dashboards: a remark recorded with the results")] = "") -> int:
+           note: Annotated[str, typer.Option(help="dashboards: a remark recorded with the results")] = "",
+           key: Annotated[str, typer.Option(
+               help="dashboards: the results' key in the day's file (a second run of the day beside the first)")]
+           = "dashboards") -> int:
     from .bench.harness import RESULTS_DIR, run_scale
 
     results_dir = results_dir or RESULTS_DIR
@@ -507,7 +510,7 @@ def _bench(settings: Settings, scale: list[BenchScale],
         if one.value == "dashboards":
             from .bench import dashboards
 
-            dashboards.run(settings, serving=serving, repeats=repeats, results_dir=results_dir, note=note)
+            dashboards.run(settings, serving=serving, repeats=repeats, results_dir=results_dir, note=note, key=key)
             continue
         run_scale(one.value, work_root=work_root, results_dir=results_dir, steps=steps,
                   keep_data=keep_data, timeout=step_timeout, base_warehouse=base_warehouse, dossiers=dossiers)

@@ -21,6 +21,12 @@ Chromium's network log: what ECharts draws on its canvas, which the page's text 
 show. ``--repeat N`` reopens each dashboard N more times after the first (the browser's
 cache warm, as a leader reopening it) and times each; ``--full-page`` makes the screenshot
 the whole dashboard, not the window.
+
+Only the charts shown count: Superset draws the open tab's charts alone, so "charts" are
+those the dashboard opens on. ``--all-tabs`` then chooses each other tab in turn and adds
+"tabs": [{"tab": its label, "charts", "rendered", "loading", "errors", "texts" as above (the
+charts shown with it, those above the tabs included), "shown_ms": from the click to every
+chart drawn}]; a failure in any tab fails the run.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHART = ".dashboard-component-chart-holder"
+TAB = "[data-test='dashboard-component-tabs'] .ant-tabs-tab"
+ACTIVE_TAB = "ant-tabs-tab-active"
 # What a chart draws when it has rendered: ECharts/deck.gl canvas, an SVG, a table, a big number.
 RENDERED = "canvas, svg, table, .header-line, .superset-legacy-chart-table"
 ERRORS = "[data-test='error-message'], .ant-alert-error, .alert-danger"
@@ -57,8 +65,8 @@ VIETNAMESE_EMPTY = ("Không có dữ liệu", "Không có kết quả", "Chưa c
 # page's clock then: milliseconds since the navigation started (performance.now()).
 WAIT_RENDERED_JS = """
 const [chart, rendered, errors, loading, expected, done] = arguments;
-function check() {
-  const holders = [...document.querySelectorAll(chart)];
+function check() {  // the holders shown: those of a tab not chosen are hidden, and not drawn
+  const holders = [...document.querySelectorAll(chart)].filter(h => h.getClientRects().length);
   const failed = holders.some(h => h.querySelector(errors));
   const drawn = holders.filter(h => !h.querySelector(loading) && h.querySelector(rendered)).length;
   if (failed || (holders.length && (expected === null || holders.length >= expected) && drawn === holders.length)) {
@@ -84,8 +92,12 @@ def driver(width: int, height: int) -> webdriver.Chrome:
     return webdriver.Chrome(options=options, service=Service(chromedriver) if chromedriver else None)
 
 
+def shown_holders(browser: webdriver.Chrome) -> list:
+    return [h for h in browser.find_elements(By.CSS_SELECTOR, CHART) if h.is_displayed()]
+
+
 def chart_states(browser: webdriver.Chrome) -> tuple[int, int, list[str], int]:
-    holders = browser.find_elements(By.CSS_SELECTOR, CHART)
+    holders = shown_holders(browser)
     rendered, errors, loading = 0, [], 0
     for holder in holders:
         if holder.find_elements(By.CSS_SELECTOR, ERRORS):
@@ -138,15 +150,63 @@ def chart_data(browser: webdriver.Chrome) -> dict[str, list]:
     return found
 
 
-def load(browser: webdriver.Chrome, page: str, *, expected: int | None, timeout: float) -> float | None:
-    """Navigate to `page` and wait in the page until every chart has drawn; the page's
-    milliseconds from navigation start to then, or None when that did not happen in time."""
+def wait_drawn(browser: webdriver.Chrome, *, expected: int | None, timeout: float) -> float | None:
+    """Wait in the page until every chart shown has drawn; the page's clock then
+    (performance.now()), or None when that did not happen in time."""
     browser.set_script_timeout(timeout)
-    browser.get(page)
     try:
         return round(browser.execute_async_script(WAIT_RENDERED_JS, CHART, RENDERED, ERRORS, LOADING, expected), 1)
     except TimeoutException:
         return None
+
+
+def load(browser: webdriver.Chrome, page: str, *, expected: int | None, timeout: float) -> float | None:
+    """Navigate to `page` and wait until every chart has drawn; the page's milliseconds from
+    navigation start to then, or None when that did not happen in time."""
+    browser.get(page)
+    return wait_drawn(browser, expected=expected, timeout=timeout)
+
+
+def settle(browser: webdriver.Chrome, *, expected: int | None, timeout: float) -> tuple[int, int, list[str], int]:
+    """The charts' states once every chart shown has drawn or one failed (or at `timeout`)."""
+    deadline = time.monotonic() + timeout
+    state: tuple[int, int, list[str], int] = (0, 0, [], 0)
+    while time.monotonic() < deadline:
+        state = chart_states(browser)
+        total, rendered, errors, _ = state
+        if errors or (total and (expected is None or total >= expected) and rendered == total):
+            break
+        time.sleep(1)
+    return state
+
+
+def chart_texts(browser: webdriver.Chrome) -> list[dict]:
+    texts = []
+    for holder in shown_holders(browser):
+        empty, english = empty_state(holder)
+        texts.append({"text": holder.text.strip(), "big_number": next(
+            (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None),
+            "empty": empty, "english_empty": english})
+    return texts
+
+
+def other_tabs(browser: webdriver.Chrome, timeout: float) -> list[dict]:
+    """Choose each tab after the first in turn, as a reader would, and report its charts."""
+    reports = []
+    for index in range(1, len(browser.find_elements(By.CSS_SELECTOR, TAB))):
+        tab = browser.find_elements(By.CSS_SELECTOR, TAB)[index]
+        label = tab.text.strip()
+        clicked = browser.execute_script("return performance.now()")
+        tab.click()
+        # the new tab's charts are shown in the same render as its label turns active
+        WebDriverWait(browser, timeout).until(
+            lambda b: ACTIVE_TAB in b.find_elements(By.CSS_SELECTOR, TAB)[index].get_attribute("class"))
+        drawn = wait_drawn(browser, expected=None, timeout=timeout)
+        total, rendered, errors, loading = settle(browser, expected=None, timeout=timeout)
+        reports.append({"tab": label, "charts": total, "rendered": rendered, "loading": loading, "errors": errors,
+                        "texts": chart_texts(browser),
+                        "shown_ms": None if drawn is None else round(drawn - clicked, 1)})
+    return reports
 
 
 def empty_state(holder) -> tuple[bool, str | None]:
@@ -170,43 +230,31 @@ def full_page(browser: webdriver.Chrome, width: int) -> None:
 
 def open_dashboard(browser: webdriver.Chrome, url: str, dashboard: str, out: str, *, expected: int | None,
                    timeout: float, query: str = "", with_data: bool = False, repeat: int = 0,
-                   whole_page: bool = False) -> dict:
+                   whole_page: bool = False, all_tabs: bool = False) -> dict:
     """Open one dashboard in a logged-in browser, wait for its charts (timed), save a
-    screenshot; reopen it `repeat` times, timed."""
+    screenshot; reopen it `repeat` times, timed; with `all_tabs`, then open its other tabs."""
     slug, _, own_query = dashboard.partition("?")
     page = f"{url}/superset/dashboard/{slug}/?" + "&".join(q for q in ("standalone=1", query, own_query) if q)
     window = browser.get_window_size()
     load_ms = load(browser, page, expected=expected, timeout=timeout)
     reloads = [load(browser, page, expected=expected, timeout=timeout) for _ in range(repeat)]
-    deadline = time.monotonic() + timeout
-    state = (0, 0, [], 0)
-    while time.monotonic() < deadline:
-        state = chart_states(browser)
-        total, rendered, errors, loading = state
-        if errors or (total and (expected is None or total >= expected) and rendered == total):
-            break
-        time.sleep(1)
+    total, rendered, errors, loading = settle(browser, expected=expected, timeout=timeout)
     time.sleep(1.5)  # let animations (ECharts) settle before the picture
     if whole_page:
         full_page(browser, window["width"])
     browser.save_screenshot(out)
     if whole_page:
         browser.set_window_size(window["width"], window["height"])
-    total, rendered, errors, loading = state
-    texts = []
-    for holder in browser.find_elements(By.CSS_SELECTOR, CHART):
-        empty, english = empty_state(holder)
-        texts.append({"text": holder.text.strip(), "big_number": next(
-            (e.text.strip() for e in holder.find_elements(By.CSS_SELECTOR, BIG_NUMBER)), None),
-            "empty": empty, "english_empty": english})
+    texts = chart_texts(browser)
+    data = chart_data(browser) if with_data else None  # the first view's requests
     return {"dashboard": dashboard, "charts": total, "rendered": rendered, "loading": loading, "errors": errors,
             "screenshot": out, "title": browser.title, "load_ms": load_ms, "reload_ms": reloads, "texts": texts,
-            **({"chart_data": chart_data(browser)} if with_data else {})}
+            **({"chart_data": data} if with_data else {}), **({"tabs": other_tabs(browser, timeout)} if all_tabs else {})}
 
 
 def capture(url: str, user: str, password: str, dashboards: list[str], out: str, *, expected: int | None,
             timeout: float, width: int, height: int, query: str = "", with_data: bool = False, repeat: int = 0,
-            whole_page: bool = False) -> list[dict]:
+            whole_page: bool = False, all_tabs: bool = False) -> list[dict]:
     """Log in once and open each dashboard in turn; with several, `out` gets the slug
     before its suffix (ranking.png -> ranking-cchc-papi.png)."""
     browser = driver(width, height)
@@ -218,7 +266,7 @@ def capture(url: str, user: str, password: str, dashboards: list[str], out: str,
         login(browser, url, user, password, timeout)
         browser.get_log("performance")  # drop the login's requests
         return [open_dashboard(browser, url, dashboard, shot, expected=expected, timeout=timeout, query=query,
-                               with_data=with_data, repeat=repeat, whole_page=whole_page)
+                               with_data=with_data, repeat=repeat, whole_page=whole_page, all_tabs=all_tabs)
                 for dashboard, shot in zip(dashboards, outs)]
     except TimeoutException as exc:
         browser.save_screenshot(outs[0])
@@ -244,15 +292,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1800)
     parser.add_argument("--repeat", type=int, default=0, help="reopen each dashboard N more times, timed")
     parser.add_argument("--full-page", action="store_true", help="screenshot the whole dashboard")
+    parser.add_argument("--all-tabs", action="store_true", help="then open each other tab and report its charts")
     args = parser.parse_args(argv)
     results = capture(args.url, args.user, args.password, args.dashboard, args.out, expected=args.expected_charts,
                       timeout=args.timeout, width=args.width, height=args.height, query=args.query,
-                      with_data=args.chart_data, repeat=args.repeat, whole_page=args.full_page)
+                      with_data=args.chart_data, repeat=args.repeat, whole_page=args.full_page, all_tabs=args.all_tabs)
     for result in results:
         print(json.dumps(result, ensure_ascii=False))
     ok = len(results) == len(args.dashboard) and all(
         not r["errors"] and r["charts"] and r["rendered"] == r["charts"]
-        and (args.expected_charts is None or r["charts"] == args.expected_charts) for r in results)
+        and (args.expected_charts is None or r["charts"] == args.expected_charts)
+        and all(not t["errors"] and t["charts"] and t["rendered"] == t["charts"] for t in r.get("tabs", []))
+        for r in results)
     return 0 if ok else 1
 
 if __name__ == "__main__":

@@ -348,18 +348,35 @@ def colour_scheme(chart_keys) -> str | None:  # type: ignore[no-untyped-def]
 
 
 @dataclass
+class Tab:
+    title: str
+    rows: list[list[str]]  # chart keys, row by row
+
+
+@dataclass
 class Dashboard:
     slug: str
     title: str
-    rows: list[list[str]]  # chart keys, row by row
+    rows: list[list[str]]  # chart keys, row by row (above the tabs, when there are tabs)
     filters: list[str] = field(default_factory=lambda: ["year_of_month", "month", *UNIT_FILTERS])  # FILTERS keys
     # grain -> dataset codes (seed reporting_data_availability) whose state the dashboard
     # explains above its charts: its empty states (availability_charts)
     availability: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Superset draws (and queries) only the open tab's charts: the first tab is what the
+    # dashboard opens on, the others load when chosen.
+    tabs: list[Tab] = field(default_factory=list)
 
     @property
     def uuid(self) -> str:
         return stable_uuid("dashboard", self.slug)
+
+    def chart_keys(self) -> list[str]:
+        """Every chart of the dashboard, in reading order (all tabs)."""
+        return [key for row in self.rows + [r for tab in self.tabs for r in tab.rows] for key in row]
+
+    def first_view(self) -> list[str]:
+        """The charts drawn when the dashboard opens: those above the tabs and the first tab's."""
+        return [key for row in self.rows + (self.tabs[0].rows if self.tabs else []) for key in row]
 
     def availability_keys(self) -> list[str]:
         return [f"availability_{self.slug}_{grain}" for grain in self.availability]
@@ -373,15 +390,18 @@ DASHBOARDS = [
     Dashboard("cchc-tong-quan", "1. Tổng quan CCHC",
               [["overview_on_time", "overview_online", "overview_input_digitisation", "overview_output_digitisation"],
                ["overview_trend", "overview_papi"], ["overview_map"]], availability={"month": ("dossiers",)}),
-    Dashboard("cchc-xep-hang", "2. Xếp hạng đơn vị",
-              [["ranking_commune_bottom", "ranking_commune_top"], ["ranking_department_bottom", "ranking_department_top"],
-               ["ranking_month"], ["ranking_year"], ["ranking_par", "ranking_classes"]],
+    Dashboard("cchc-xep-hang", "2. Xếp hạng đơn vị", [],
               filters=["year", "month", *UNIT_FILTERS],
-              availability={"year": ("par_index", "sipas"), "month": ("dossiers",)}),
-    Dashboard("cchc-ho-so", "3. Giải quyết hồ sơ TTHC",
-              [["dossier_received", "dossier_finished", "dossier_finished_on_time", "dossier_finished_late"],
-               ["dossier_monthly"], ["dossier_units"], ["dossier_fields", "dossier_overdue_total"], ["dossier_overdue"]],
-              availability={"month": ("dossiers",)}),
+              availability={"year": ("par_index", "sipas"), "month": ("dossiers",)},
+              tabs=[Tab("Đứng đầu và cuối bảng", [["ranking_commune_bottom", "ranking_commune_top"],
+                                                   ["ranking_department_bottom", "ranking_department_top"]]),
+                    Tab("Bảng xếp hạng tháng", [["ranking_month"]]), Tab("Bảng xếp hạng năm", [["ranking_year"]]),
+                    Tab("Xếp loại CCHC", [["ranking_par", "ranking_classes"]])]),
+    Dashboard("cchc-ho-so", "3. Giải quyết hồ sơ TTHC", [], availability={"month": ("dossiers",)},
+              tabs=[Tab("Toàn tỉnh", [["dossier_received", "dossier_finished", "dossier_finished_on_time",
+                                       "dossier_finished_late"], ["dossier_monthly"]]),
+                    Tab("Theo đơn vị", [["dossier_units"]]),
+                    Tab("Theo lĩnh vực và quá hạn", [["dossier_fields", "dossier_overdue_total"], ["dossier_overdue"]])]),
     Dashboard("cchc-giai-ngan", "4. Giải ngân vốn đầu tư công",
               [["disbursement_curve"], ["disbursement_units", "disbursement_projects"]],
               filters=["year_of_month", "month", "peer_group", "unit_name"], availability={"month": ("disbursement",)}),
@@ -592,21 +612,35 @@ def _dashboard_yaml(dash: Dashboard, chart_ids: dict[str, int], models: dict[str
                       "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
                       "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
                       "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": dash.title}}}
-    for r, row in enumerate(dash.rows):
-        row_id = f"ROW-{dash.slug}-{r}"
-        position["GRID_ID"]["children"].append(row_id)
-        position[row_id] = {"type": "ROW", "id": row_id, "children": [], "parents": ["ROOT_ID", "GRID_ID"],
-                            "meta": {"background": "BACKGROUND_TRANSPARENT"}}
-        for key in row:
-            chart = CHARTS_BY_KEY[key]
-            chart_id = f"CHART-{key}"
-            position[row_id]["children"].append(chart_id)
-            position[chart_id] = {"type": "CHART", "id": chart_id, "children": [],
-                                  "parents": ["ROOT_ID", "GRID_ID", row_id],
-                                  "meta": {"width": chart.width, "height": chart.height, "chartId": chart_ids[key],
-                                           "uuid": chart.uuid, "sliceName": chart.title}}
+
+    def add_rows(parent: str, parents: list[str], rows: list[list[str]], prefix: str) -> None:
+        for r, row in enumerate(rows):
+            row_id = f"ROW-{prefix}-{r}"
+            position[parent]["children"].append(row_id)
+            position[row_id] = {"type": "ROW", "id": row_id, "children": [], "parents": list(parents),
+                                "meta": {"background": "BACKGROUND_TRANSPARENT"}}
+            for key in row:
+                chart = CHARTS_BY_KEY[key]
+                chart_id = f"CHART-{key}"
+                position[row_id]["children"].append(chart_id)
+                position[chart_id] = {"type": "CHART", "id": chart_id, "children": [], "parents": [*parents, row_id],
+                                      "meta": {"width": chart.width, "height": chart.height, "chartId": chart_ids[key],
+                                               "uuid": chart.uuid, "sliceName": chart.title}}
+
+    add_rows("GRID_ID", ["ROOT_ID", "GRID_ID"], dash.rows, dash.slug)
+    if dash.tabs:  # one row of tabs under the rows above them
+        tabs_id = f"TABS-{dash.slug}"
+        position["GRID_ID"]["children"].append(tabs_id)
+        position[tabs_id] = {"type": "TABS", "id": tabs_id, "children": [], "parents": ["ROOT_ID", "GRID_ID"],
+                             "meta": {}}
+        for t, tab in enumerate(dash.tabs):
+            tab_id = f"TAB-{dash.slug}-{t}"
+            position[tabs_id]["children"].append(tab_id)
+            position[tab_id] = {"type": "TAB", "id": tab_id, "children": [], "parents": ["ROOT_ID", "GRID_ID", tabs_id],
+                                "meta": {"text": tab.title, "defaultText": tab.title, "placeholder": tab.title}}
+            add_rows(tab_id, ["ROOT_ID", "GRID_ID", tabs_id, tab_id], tab.rows, f"{dash.slug}-{t}")
     filters = [_native_filter(dash, FILTERS[key], chart_ids, models) for key in dash.filters]
-    metadata = {"native_filter_configuration": filters, "color_scheme": colour_scheme(key for row in dash.rows for key in row), "refresh_frequency": 0,
+    metadata = {"native_filter_configuration": filters, "color_scheme": colour_scheme(dash.chart_keys()), "refresh_frequency": 0,
                 "expanded_slices": {}, "label_colors": label_colours(), "shared_label_colors": [],
                 "color_scheme_domain": [],
                 "timed_refresh_immune_slices": [], "cross_filters_enabled": False, "default_filters": "{}",
@@ -625,7 +659,7 @@ def _native_filter(dash: Dashboard, spec: Filter, chart_ids: dict[str, int],
     snapshot (cchc.bi.filter_defaults), not chosen in the browser (`defaultToFirstItem`), which
     would hold every chart back until the filter's own query answered. No cascading: Superset
     re-selects the default of a cascaded filter whenever it is cleared."""
-    charts = [CHARTS_BY_KEY[key] for row in dash.rows for key in row]
+    charts = [CHARTS_BY_KEY[key] for key in dash.chart_keys()]
     # A filter leaves out the charts whose dataset lacks its column (e.g. dbt tests have no
     # unit) and, for a period filter, those of another grain (chart_grain).
     excluded = [chart_ids[c.key] for c in charts if not filter_applies(spec, c, models[c.dataset])]
