@@ -123,11 +123,15 @@ def findings_in_sql(sql: str, model: str = "") -> list[Finding]:
 
 
 def _token_traps(sql: str) -> Iterator[tuple[str, str]]:
-    """Type names the tree does not keep: DuckDB parses varchar, text and string alike."""
+    """Type names the tree does not keep: DuckDB parses varchar, text and string alike. A
+    cast's type: after `::`, or after `as` and closing the cast (`as text` alone may be an alias)."""
     tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
-    for token, following in zip(tokens, [*tokens[1:], None], strict=True):
-        if (token.token_type in TEXT_TYPES and token.text.lower() != "string"
-                and (following is None or following.token_type != TokenType.L_PAREN)):
+    for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None], strict=False):
+        if token.token_type not in TEXT_TYPES or token.text.lower() == "string" or before is None:
+            continue
+        follows = after.token_type if after is not None else None
+        if (before.token_type == TokenType.DCOLON and follows != TokenType.L_PAREN
+                or before.token_type == TokenType.ALIAS and follows in (TokenType.R_PAREN, TokenType.L_BRACKET)):
             yield "varchar cast", TRAPS["varchar cast"]
 
 
