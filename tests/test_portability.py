@@ -17,6 +17,7 @@ from cchc.portability import (
     findings_in_sql,
     load_baseline,
     project_findings,
+    report,
 )
 
 # One query per construct, written as a model would write it; each must be found.
@@ -38,7 +39,7 @@ TRAP_QUERIES = {
     "nfc_normalize": "select nfc_normalize(name) from t",
     "getvariable": "select getvariable('as_of') from t",
     "json_exists": "select json_exists(record, '$.line') from t",
-    "json arrows": "select record ->> 'name' from t",
+    "json extraction": "select record ->> 'name', json_extract(record, '$.line') from t",
     "json_keys": "select json_keys(record) from t",
     "arg_max / arg_min": "select arg_max(name, day) from t",
     "list_filter / list_transform": "select list_transform(names, lambda x: upper(x)) from t",
@@ -47,7 +48,7 @@ TRAP_QUERIES = {
     "range() list": "select range(1, 13) from t",
     "string_split": "select string_split(code, '.') from t",
     "strpos": "select strpos(name, ' ') from t",
-    "struct literal": "select {'name': name, 'day': day} from t",
+    "struct literal": "select {'name': name, 'day': day}, struct_pack(code := code) from t",
     "select * exclude": "select * exclude (name) from t",
 }
 
@@ -111,6 +112,23 @@ def test_constructs_not_listed_are_caught_too(sql, construct):
     findings = findings_in_sql(sql, "m")
     assert [f.construct for f in findings] == [construct]
     assert findings[0].reason
+
+
+def test_what_dbt_cross_database_macros_render_is_no_finding():
+    """dbt.split_part is string_split(...)[n] on DuckDB; dbt-spark writes its own. The
+    model's own string_split is still found."""
+    split_part = "select string_split(code, '.')[1] from t"
+    assert {f.construct for f in findings_in_sql(split_part)} == {"1-based list index", "string_split"}
+    assert findings_in_sql(split_part, "m", frozenset({"split_part"})) == []
+    own = split_part.replace(" from", ", string_split(name, ' ') from")
+    assert [f.construct for f in findings_in_sql(own, "m", frozenset({"split_part"}))] == ["string_split"]
+
+
+def test_the_report_lists_each_model_then_the_constructs():
+    findings = findings_in_sql(TRAP_QUERIES["strftime"], "b") + findings_in_sql(TRAP_QUERIES["qualify"], "a")
+    assert report(sorted(findings)).splitlines() == [
+        "a", f"  qualify: {TRAPS['qualify']}", "b", f"  strftime: {TRAPS['strftime']}",
+        "2 models use 2 DuckDB-only constructs: qualify, strftime"]
 
 
 def test_the_baseline_comparison_reports_new_findings_and_gone_entries():

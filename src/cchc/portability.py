@@ -14,12 +14,17 @@ Two kinds of checks:
   same meaning), and a function sqlglot does not know (SHARED_FUNCTIONS lists those that
   exist in both engines with the same meaning).
 
-What sqlglot cannot see: column types (a `date_trunc` or a division is judged by its
+What dbt's cross-database macros (dbt.split_part, ...) render for DuckDB is no finding:
+dbt-spark renders its own (CROSS_DATABASE_RENDERINGS).
+
+What this cannot see: column types (a `date_trunc` or a division is judged by its
 literals only), whether an ORDER BY's NULLS FIRST/LAST was written (DuckDB and Spark sort
 NULLs differently in ascending order: write it out in window orderings), the SQL of the
-`is_incremental()` branches (dbt compiles the first-build branch on a fresh warehouse),
-and macros no model calls. The data tests are not checked. Passing the guard is no proof
-that a model runs on Spark: the Spark build of issue 17 is.
+`is_incremental()` branches (dbt compiles the first-build branch on a fresh warehouse), the
+default__ variants of our dispatched macros (what Spark would run without a spark__
+variant: DuckDB compiles its duckdb__ one), and macros no model calls. The data tests are
+not checked. Passing the guard is no proof that a model runs on Spark: the Spark build of
+issue 17 is.
 """
 
 from __future__ import annotations
@@ -69,7 +74,7 @@ TRAPS = {
     "nfc_normalize": "Spark has no Unicode normalisation function",
     "getvariable": "a DuckDB session variable; Spark: a dbt var or a Spark 4 session variable",
     "json_exists": "Spark has no json_exists (get_json_object(...) is not null)",
-    "json arrows": "-> and ->> are DuckDB's JSON operators; Spark reads JSON with get_json_object / from_json",
+    "json extraction": "DuckDB's json_extract, -> and ->>; Spark reads JSON with get_json_object / from_json",
     "json_keys": "Spark spells it json_object_keys",
     "arg_max / arg_min": "Spark spells them max_by / min_by",
     "list_filter / list_transform": "Spark's higher-order functions are filter() / transform()",
@@ -80,14 +85,14 @@ TRAPS = {
     "string_split": "Spark's split() takes a regular expression ('.' matches every character) and its "
                     "arrays count from 0",
     "strpos": "Spark has no strpos (locate / instr / position)",
-    "struct literal": "DuckDB's {'k': v}; Spark writes named_struct('k', v)",
+    "struct literal": "DuckDB's {'k': v} or struct_pack(k := v); Spark writes named_struct('k', v)",
     "select * exclude": "Apache Spark has no * EXCLUDE / * EXCEPT",
 }
 
 # sqlglot node types -> the TRAPS entry they are (the catch-all reports the others).
 NODE_TRAPS = {
     exp.IntDiv: "// integer division", exp.PercentileCont: "quantile_cont", exp.TimeToStr: "strftime",
-    exp.JSONExtract: "json arrows", exp.JSONExtractScalar: "json arrows", exp.JSONKeys: "json_keys",
+    exp.JSONExtract: "json extraction", exp.JSONExtractScalar: "json extraction", exp.JSONKeys: "json_keys",
     exp.ArgMax: "arg_max / arg_min", exp.ArgMin: "arg_max / arg_min",
     exp.ArrayFilter: "list_filter / list_transform", exp.Transform: "list_filter / list_transform",
     exp.Lambda: "lambda syntax", exp.Explode: "unnest", exp.GenerateSeries: "range() list",
@@ -108,17 +113,26 @@ NOT_A_DIFFERENCE = (exp.If, exp.CurrentTimestamp, exp.DateTrunc, exp.TimestampTr
                     # structure and names: dbt renders relations per adapter; the clauses are checked apart
                     exp.Table, exp.Identifier, exp.Column, exp.TableAlias, exp.Alias, exp.Select, exp.From,
                     exp.Join, exp.CTE, exp.With, exp.Subquery, exp.Window, exp.IgnoreNulls, exp.Bracket, exp.WithinGroup)
+# dbt's cross-database macros render per adapter: what dbt-duckdb writes for them is no
+# finding (dbt-spark writes its own). Per macro, whether a node is part of that rendering.
+CROSS_DATABASE_RENDERINGS = {
+    # split_part(s, d, n): string_split(s, d)[n]
+    "split_part": lambda node: (isinstance(node, exp.Bracket) and isinstance(node.this, exp.Split)
+                                or isinstance(node, exp.Split) and isinstance(node.parent, exp.Bracket)),
+}
 TEXT_TYPES = {TokenType.TEXT, TokenType.VARCHAR, TokenType.NVARCHAR, TokenType.BPCHAR}
 IGNORE_NULLS_INSIDE = re.compile(r"\bignore\s+nulls\s*\)", re.IGNORECASE)
 DECIMAL_LITERAL = re.compile(r"^\d*\.\d+$|^\d+\.\d*$")
 
 
-def findings_in_sql(sql: str, model: str = "") -> list[Finding]:
-    """The DuckDB-only constructs of one model's compiled SQL, once each, sorted."""
+def findings_in_sql(sql: str, model: str = "", dbt_macros: frozenset[str] = frozenset()) -> list[Finding]:
+    """The DuckDB-only constructs of one model's compiled SQL, once each, sorted; what the
+    dbt cross-database macros in `dbt_macros` (the model's) rendered for DuckDB aside."""
     found = set(_token_traps(sql))
+    rendered = [CROSS_DATABASE_RENDERINGS[name] for name in sorted(dbt_macros & CROSS_DATABASE_RENDERINGS.keys())]
     for tree in sqlglot.parse(sql, read="duckdb"):
         if tree is not None:
-            found.update(_tree_traps(tree, sql))
+            found.update(_tree_traps(tree, sql, rendered))
     return sorted(Finding(model, construct, reason) for construct, reason in found)
 
 
@@ -135,8 +149,10 @@ def _token_traps(sql: str) -> Iterator[tuple[str, str]]:
             yield "varchar cast", TRAPS["varchar cast"]
 
 
-def _tree_traps(tree: exp.Expression, sql: str) -> Iterator[tuple[str, str]]:
+def _tree_traps(tree: exp.Expression, sql: str, rendered) -> Iterator[tuple[str, str]]:
     for node in tree.walk():
+        if any(is_rendering(node) for is_rendering in rendered):
+            continue  # its arguments are the model's and are walked
         construct = _trap(node, sql)
         if construct:
             yield construct, TRAPS[construct]
@@ -224,7 +240,19 @@ def compiled_manifest(settings, work: Path) -> dict:
 def project_findings(manifest: dict) -> list[Finding]:
     """Every model's findings (the compiled SQL of a compiled manifest)."""
     return sorted(finding for node in manifest["nodes"].values() if node["resource_type"] == "model"
-                  for finding in findings_in_sql(node["compiled_code"], node["name"]))
+                  for finding in findings_in_sql(node["compiled_code"], node["name"], dbt_macros_called(manifest, node)))
+
+
+def dbt_macros_called(manifest: dict, node: dict) -> frozenset[str]:
+    """The names of dbt's own macros (package dbt) that `node` calls, directly or through
+    the project's macros."""
+    macros, seen, todo = manifest["macros"], set(), list(node["depends_on"]["macros"])
+    while todo:
+        uid = todo.pop()
+        if uid not in seen and uid in macros:
+            seen.add(uid)
+            todo.extend(macros[uid]["depends_on"]["macros"])
+    return frozenset(macros[uid]["name"] for uid in seen if macros[uid]["package_name"] == "dbt")
 
 
 def load_baseline(path: Path = BASELINE) -> dict[str, dict[str, str]]:
