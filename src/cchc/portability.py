@@ -11,8 +11,9 @@ Two kinds of checks:
   dialect writes differently.
 - Catch-alls for constructs not listed yet: a node that sqlglot writes one way for DuckDB
   and another for Spark (NOT_A_DIFFERENCE lists the spellings Spark also accepts with the
-  same meaning), and a function sqlglot does not know (SHARED_FUNCTIONS lists those that
-  exist in both engines with the same meaning).
+  same meaning), a function name only sqlglot's DuckDB dialect knows (DUCKDB_NAMES), and a
+  function sqlglot does not know (SHARED_FUNCTIONS lists those that exist in both engines
+  with the same meaning).
 
 What dbt's cross-database macros (dbt.split_part, ...) render for DuckDB is no finding:
 dbt-spark renders its own (CROSS_DATABASE_RENDERINGS).
@@ -105,10 +106,12 @@ NAMED_FUNCTIONS = {"timezone": "timezone()", "nfc_normalize": "nfc_normalize", "
 SHARED_FUNCTIONS = {"to_json"}
 # Nodes sqlglot writes differently for Spark although Spark reads DuckDB's spelling the same:
 # CASE WHEN for IF, current_timestamp without (), date_trunc('month', x) (a TIMESTAMP on both),
-# INTERVAL forms; casts and literals have their own checks; TIMESTAMP is TIMESTAMP_NTZ on DuckDB,
-# the session-time-zone type on Spark: the same values with the Spark session in UTC. Ordered:
-# see the module's docstring. JSON paths belong to their (flagged) JSON operator.
+# INTERVAL forms, bool_or / bool_and (sqlglot adds a cast for DuckDB). Casts and literals have
+# their own checks; TIMESTAMP is TIMESTAMP_NTZ on DuckDB, the session-time-zone type on Spark:
+# the same values with the Spark session in UTC. Ordered: see the module's docstring. JSON
+# paths belong to their (flagged) JSON operator.
 NOT_A_DIFFERENCE = (exp.If, exp.CurrentTimestamp, exp.DateTrunc, exp.TimestampTrunc, exp.Interval, exp.Ordered,
+                    exp.LogicalOr, exp.LogicalAnd,
                     exp.Cast, exp.DataType, exp.Literal, exp.JSONPath, exp.JSONPathPart,
                     # structure and names: dbt renders relations per adapter; the clauses are checked apart
                     exp.Table, exp.Identifier, exp.Column, exp.TableAlias, exp.Alias, exp.Select, exp.From,
@@ -120,6 +123,14 @@ CROSS_DATABASE_RENDERINGS = {
     "split_part": lambda node: (isinstance(node, exp.Bracket) and isinstance(node.this, exp.Split)
                                 or isinstance(node, exp.Split) and isinstance(node.parent, exp.Bracket)),
 }
+# Function names sqlglot's DuckDB dialect reads and its Spark dialect does not know (its
+# tree keeps the function, not the name: list_contains is array_contains once parsed),
+# except those Spark has too and those a node trap reports.
+DUCKDB_NAMES = sorted(
+    set(sqlglot.Dialect.get_or_raise("duckdb").parser_class.FUNCTIONS)
+    - set(sqlglot.Dialect.get_or_raise("spark").parser_class.FUNCTIONS)
+    - {"MAKE_DATE", "VERSION", "STRFTIME", "QUANTILE_CONT", "STRING_SPLIT", "STR_SPLIT", "LIST_FILTER",
+       "LIST_TRANSFORM", "RANGE", "STRUCT_PACK"})
 TEXT_TYPES = {TokenType.TEXT, TokenType.VARCHAR, TokenType.NVARCHAR, TokenType.BPCHAR}
 IGNORE_NULLS_INSIDE = re.compile(r"\bignore\s+nulls\s*\)", re.IGNORECASE)
 DECIMAL_LITERAL = re.compile(r"^\d*\.\d+$|^\d+\.\d*$")
@@ -141,6 +152,8 @@ def _token_traps(sql: str) -> Iterator[tuple[str, str]]:
     cast's type: after `::`, or after `as` and closing the cast (`as text` alone may be an alias)."""
     tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
     for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None], strict=False):
+        if token.text.upper() in DUCKDB_NAMES and after is not None and after.token_type == TokenType.L_PAREN:
+            yield f"{token.text.lower()}()", "DuckDB's name: sqlglot's Spark dialect has no function of this name"
         if token.token_type not in TEXT_TYPES or token.text.lower() == "string" or before is None:
             continue
         follows = after.token_type if after is not None else None
