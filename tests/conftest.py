@@ -40,6 +40,16 @@ def warehouse(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def compiled_manifest(tmp_path_factory) -> dict:
+    """dbt's manifest after `dbt compile` of the whole project on the DuckDB target (a
+    fresh empty warehouse: nothing is built; about 20 s): the nodes as parsed, and each
+    model's compiled SQL. Shared by the structure checks and the Spark portability guard."""
+    from cchc.portability import compiled_manifest as compile_project
+
+    return compile_project(load_settings(), tmp_path_factory.mktemp("dbt_compile"))
+
+
 @pytest.fixture()
 def sql(warehouse):
     """Run a query read-only against the loaded warehouse; returns all rows."""

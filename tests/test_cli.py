@@ -31,6 +31,7 @@ COMMANDS = {
     ("superset", "provision"): ["--port"],
     ("superset", "serve"): ["--port"],
     ("exposures",): [],
+    ("portability",): [],
     ("demo",): [],
     ("airflow", "init"): ["--port"],
     ("airflow", "serve"): ["--port"],

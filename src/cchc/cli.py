@@ -442,6 +442,23 @@ def _exposures(settings: Settings) -> int:
     return 0
 
 
+@_command(app, "portability", "the DuckDB-only SQL of each dbt model (what a Spark target lacks), against "
+                                "dbt_project/portability_baseline.yml; exit 1 on a difference")
+def _portability(settings: Settings) -> int:
+    import tempfile
+
+    from .portability import baseline_problems, compiled_manifest, load_baseline, project_findings, report
+
+    logging.getLogger("sqlglot").setLevel(logging.WARNING)  # its INFO lines (index offsets) are no findings
+    with tempfile.TemporaryDirectory(prefix="cchc-portability-") as work:  # dbt compile's output, not kept
+        findings = project_findings(compiled_manifest(settings, Path(work)))
+    print(report(findings))
+    problems = baseline_problems(findings, load_baseline())
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 1 if problems else 0
+
+
 @_command(app, "demo", "run the main job on the embedded default")
 def _demo(settings: Settings) -> int:
     from .demo import run_demo
