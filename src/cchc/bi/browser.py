@@ -200,7 +200,7 @@ def other_tabs(browser: webdriver.Chrome, timeout: float) -> list[dict]:
         tab.click()
         # the new tab's charts are shown in the same render as its label turns active
         WebDriverWait(browser, timeout).until(
-            lambda b: ACTIVE_TAB in b.find_elements(By.CSS_SELECTOR, TAB)[index].get_attribute("class"))
+            lambda b, n=index: ACTIVE_TAB in b.find_elements(By.CSS_SELECTOR, TAB)[n].get_attribute("class"))
         drawn = wait_drawn(browser, expected=None, timeout=timeout)
         total, rendered, errors, loading = settle(browser, expected=None, timeout=timeout)
         reports.append({"tab": label, "charts": total, "rendered": rendered, "loading": loading, "errors": errors,

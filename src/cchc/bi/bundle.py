@@ -387,9 +387,10 @@ class Dashboard:
 
 
 DASHBOARDS = [
-    Dashboard("cchc-tong-quan", "1. Tổng quan CCHC",
-              [["overview_on_time", "overview_online", "overview_input_digitisation", "overview_output_digitisation"],
-               ["overview_trend", "overview_papi"], ["overview_map"]], availability={"month": ("dossiers",)}),
+    Dashboard("cchc-tong-quan", "1. Tổng quan CCHC", [], availability={"month": ("dossiers",)},
+              tabs=[Tab("Chỉ số chính", [["overview_on_time", "overview_online", "overview_input_digitisation",
+                                          "overview_output_digitisation"], ["overview_trend", "overview_papi"]]),
+                    Tab("Bản đồ xã, phường", [["overview_map"]])]),
     Dashboard("cchc-xep-hang", "2. Xếp hạng đơn vị", [],
               filters=["year", "month", *UNIT_FILTERS],
               availability={"year": ("par_index", "sipas"), "month": ("dossiers",)},
