@@ -45,8 +45,13 @@ from cchc.simulator.files import treasury as treasury_source
 
 # Two PAR years (2024 with districts, 2025 without), two SIPAS years, 14 treasury months.
 CONFIG = preset("demo", start=date(2024, 11, 1), end=date(2025, 12, 31))
-TODAY = local_now().date()
-NEXT_YEAR = TODAY.year + 1
+
+
+@pytest.fixture()
+def today() -> date:
+    """Today in Vietnam, read when the test starts: a suite started before midnight (VN)
+    runs these tests after it, and a date taken at import would be yesterday's."""
+    return local_now().date()
 
 
 @pytest.fixture(scope="module")
@@ -270,9 +275,9 @@ def test_tables_of_an_older_loader_are_migrated_in_place(warehouse):
 
 # ---------------------------------------------------------------- 2. PAR peer-group sheets
 
-def test_par_sheets_expected_agree_with_the_simulator(context, reference_db):
+def test_par_sheets_expected_agree_with_the_simulator(context, reference_db, today):
     with duckdb.connect(str(reference_db), read_only=True) as con:
-        checks = Checks(UnitDirectory.from_warehouse(con), default_limits(), TODAY)
+        checks = Checks(UnitDirectory.from_warehouse(con), default_limits(), today)
     for book in par_source.plan_workbooks(context, "42"):
         assert {par_source.SHEETS[g] for g in book.sheets} == set(expected_sheets(checks, "42", book.year))
     assert expected_sheets(checks, "42", 2024) == list(SHEETS)
@@ -372,7 +377,7 @@ def test_every_staging_not_null_is_enforced_by_the_loader(context, warehouse, dr
 
 # ---------------------------------------------------------------- 4. a version that removes rows is held
 
-def test_an_empty_month_is_held_not_applied(context, warehouse, tmp_path, monkeypatch):
+def test_an_empty_month_is_held_not_applied(context, warehouse, tmp_path, monkeypatch, today):
     drop = tmp_path / "full"
     shutil.copytree(context.drop_dir, drop)
     load_file_drops(warehouse, drop)
@@ -385,7 +390,7 @@ def test_an_empty_month_is_held_not_applied(context, warehouse, tmp_path, monkey
 
     monkeypatch.setenv("CCHC_DROP_DIR", str(drop))
     monkeypatch.setenv("CCHC_WAREHOUSE", str(warehouse))
-    step = extract_source(load_settings(), "treasury", TODAY)
+    step = extract_source(load_settings(), "treasury", today)
     entry = registry(warehouse, file_name)
     assert entry["status"] == "held" and entry["rows_loaded"] == before["rows_loaded"] > 100
     assert entry["loaded_sha256"] == before["sha256"] != entry["sha256"] and entry["loaded_at"] > before["loaded_at"]
@@ -501,47 +506,50 @@ def test_implausible_treasury_values_are_quarantined(context, warehouse, drop, r
     assert any("above the ceiling of 100 triệu đồng" in r[3] for r in held_rows(other, file_name))
 
 
-def test_files_for_a_future_period_are_rejected(context, warehouse, drop):
-    month = (TODAY.replace(day=1) + timedelta(days=32))
+def test_files_for_a_future_period_are_rejected(context, warehouse, drop, today):
+    next_year = today.year + 1
+    month = (today.replace(day=1) + timedelta(days=32))
     report = treasury_report(context, 2025, 12)
     treasury = put_treasury(drop, report, f"KBNN_42_{month.year}_{month.month:02d}.xlsx")
-    sipas = f"sipas/SIPAS_42_{NEXT_YEAR}.csv"
+    sipas = f"sipas/SIPAS_42_{next_year}.csv"
     (drop / sipas).write_bytes(sipas_source.render_export(sipas_export(context, 2025))[0])
-    par = put_par(drop, par_book(context, 2025), f"PAR_42_{NEXT_YEAR}.xlsx")
+    par = put_par(drop, par_book(context, 2025), f"PAR_42_{next_year}.xlsx")
     summaries = load_file_drops(warehouse, drop, ["treasury", "sipas", "par"])
     assert all(s.files_rejected == 1 and s.rows_loaded == 0 for s in summaries.values())
     assert registry(warehouse, treasury)["message"] == (
         f"{treasury}: the file is for {month.month:02d}/{month.year}, after the current month "
-        f"({TODAY.month:02d}/{TODAY.year}): a wrong period in its name?")
+        f"({today.month:02d}/{today.year}): a wrong period in its name?")
     for file_name in (sipas, par):
-        assert f"the file is for {NEXT_YEAR}, after the current year ({TODAY.year})" in \
+        assert f"the file is for {next_year}, after the current year ({today.year})" in \
             registry(warehouse, file_name)["message"]
 
 
-def test_sipas_dates_outside_the_survey_year_or_in_the_future_are_quarantined(context, warehouse, drop):
+def test_sipas_dates_outside_the_survey_year_or_in_the_future_are_quarantined(context, warehouse, drop, today):
     export = sipas_export(context, 2025)
     export.cp1258_unit = None
     export.rows[0][2] = "15/08/2024"
-    this_year = [[f"{r[0]}x", str(TODAY.year), *r[2:]] for r in export.rows[:3]]
-    this_year[0][2] = (TODAY + timedelta(days=1)).strftime("%d/%m/%Y")
-    this_year[1][2] = this_year[2][2] = TODAY.strftime("%d/%m/%Y")
+    this_year = [[f"{r[0]}x", str(today.year), *r[2:]] for r in export.rows[:3]]
+    future = today + timedelta(days=2)  # still ahead if midnight (VN) passes during the test
+    this_year[0][2] = future.strftime("%d/%m/%Y")
+    this_year[1][2] = this_year[2][2] = today.strftime("%d/%m/%Y")
     (drop / "sipas" / export.name).write_bytes(csv_bytes(export.header, export.rows))
-    (drop / "sipas" / f"SIPAS_42_{TODAY.year}.csv").write_bytes(csv_bytes(export.header, this_year))
+    (drop / "sipas" / f"SIPAS_42_{today.year}.csv").write_bytes(csv_bytes(export.header, this_year))
     load_file_drops(warehouse, drop, ["sipas"])
     assert_accounted(warehouse, f"sipas/{export.name}", len(export.rows))
     assert {r[:2] for r in held_rows(warehouse, f"sipas/{export.name}")} == {(2, "Ngày khảo sát"), (2, "Mã đơn vị")}
     assert "survey date 15/08/2024 is outside the survey year 2025" in [r[3] for r in held_rows(
         warehouse, f"sipas/{export.name}")]
-    future = [r[3] for r in held_rows(warehouse, f"sipas/SIPAS_42_{TODAY.year}.csv")]
-    if (TODAY + timedelta(days=1)).year == TODAY.year:
-        assert future == [f"survey date {(TODAY + timedelta(days=1)):%d/%m/%Y} is in the future"]
+    held = [r[3] for r in held_rows(warehouse, f"sipas/SIPAS_42_{today.year}.csv")]
+    if future.year == today.year:
+        assert held == [f"survey date {future:%d/%m/%Y} is in the future"]
 
 
-def test_papi_years_in_the_future_and_out_of_range_scores_are_quarantined(warehouse, drop):
+def test_papi_years_in_the_future_and_out_of_range_scores_are_quarantined(warehouse, drop, today):
+    next_year = today.year + 1
     seed = (load_settings().sources_dir / "papi" / "agg_province_year.csv").read_text(encoding="utf-8")
     lines = seed.splitlines()
     future = lines[1].split(",")
-    future[4] = str(NEXT_YEAR)
+    future[4] = str(next_year)
     wrong = lines[2].split(",")
     wrong[5], wrong[-1] = "11.5", "Cao"
     (drop / "papi" / "agg_province_year.csv").write_text("\n".join([*lines, ",".join(future), ",".join(wrong)]) + "\n",
@@ -550,7 +558,7 @@ def test_papi_years_in_the_future_and_out_of_range_scores_are_quarantined(wareho
     entry = assert_accounted(warehouse, "papi/agg_province_year.csv", len(lines) + 1)
     assert entry["rows_quarantined"] == 2
     reasons = [r[3] for r in held_rows(warehouse, "papi/agg_province_year.csv")]
-    assert reasons == [f"year {NEXT_YEAR} is in the future", "dimension score 11.5 is outside 1-10",
+    assert reasons == [f"year {next_year} is in the future", "dimension score 11.5 is outside 1-10",
                        "tier 'Cao' is not one of: Cao nhất, TB cao, TB thấp, Thấp nhất"]
     # The float goes in as the nearest double of its text, no other rounding.
     assert query(warehouse, "SELECT d1 FROM raw_files.papi_province_year WHERE _source_row = 2") == [(4.876205,)]
