@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pytest
@@ -33,7 +33,8 @@ FAULTS = FaultConfig(duplicate_rate=0.002, silent_units=1, silent_days=20, malfo
 def faulty(tmp_path_factory):
     data = tmp_path_factory.mktemp("quality-faulty")
     settings = load_settings().relocated(data, warehouse_override=None)
-    simulate(SimulationConfig(start=date(2025, 9, 1), end=yesterday(), faults=FAULTS),
+    end = yesterday()  # the data's last day: validated as of the day after, even past midnight
+    simulate(SimulationConfig(start=date(2025, 9, 1), end=end, faults=FAULTS),
              settings.simulation_dir, settings.reference_dir)
     load_reference(settings.warehouse_path, settings.reference_dir)
     port = free_port()
@@ -47,7 +48,7 @@ def faulty(tmp_path_factory):
     finally:
         server.stop()
     dbt_build(settings, target_dir=data / "dbt")
-    report = run_validations(settings, run_id="faulty")
+    report = run_validations(settings, run_id="faulty", as_of=end + timedelta(days=1))
     manifest = json.loads((settings.simulation_dir / "manifest.json").read_text(encoding="utf-8"))["faults"]
     return settings, report, manifest
 
