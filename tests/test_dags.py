@@ -40,6 +40,28 @@ def test_schedule_is_01_00_in_ho_chi_minh_without_catchup(dag):
     assert set(dag.tags) >= {"cchc", "nightly"}
 
 
+@pytest.mark.parametrize("now", ["2026-12-08T01:00:01", "2026-12-08T01:30:00", "2026-12-08T03:00:00",
+                                 "2026-12-08T00:59:00", "2026-12-08T12:00:00"])
+def test_a_new_dag_waits_for_the_next_01_00(dag, monkeypatch, now):
+    """A DAG first seen by the scheduler (no scheduled run yet, as when a stack or the demo
+    starts) runs at the next 01:00, not at once for the last one, whatever the hour: the
+    scheduler's own timetable code, on the clock given."""
+    import pendulum
+    from airflow.serialization.decoders import decode_timetable
+    from airflow.serialization.encoders import encode_timetable
+    from airflow.timetables import trigger
+    from airflow.timetables.base import TimeRestriction
+
+    local = pendulum.parse(now, tz="Asia/Ho_Chi_Minh")
+    monkeypatch.setattr(trigger, "utcnow", lambda: local.in_tz("UTC"))
+    timetable = decode_timetable(encode_timetable(dag.timetable))  # as the scheduler holds it
+    first = timetable.next_dagrun_info(last_automated_data_interval=None,
+                                       restriction=TimeRestriction(earliest=None, latest=None, catchup=False))
+    assert first.run_after > local
+    assert first.run_after.in_tz("Asia/Ho_Chi_Minh").format("HH:mm") == "01:00"
+    assert first.run_after - local <= timedelta(days=1)
+
+
 def test_every_task_has_owner_retries_with_backoff(dag):
     for task in dag.tasks:
         assert task.owner == "cchc-data", task.task_id

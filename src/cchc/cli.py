@@ -95,11 +95,14 @@ def _reference_build(settings: Settings,
 
 
 @_command(reference, "load", "load seeds/reference/ into the warehouse")
-def _reference_load(settings: Settings, warehouse: Warehouse = None) -> int:
+def _reference_load(settings: Settings, warehouse: Warehouse = None,
+                    wait: Annotated[float, typer.Option(
+                        help="seconds to wait while another process (a nightly task) writes the warehouse")] = 600,
+                    ) -> int:
     from .reference.load import load_reference
 
     warehouse = warehouse or settings.warehouse_path
-    counts = load_reference(warehouse, settings.reference_dir)
+    counts = load_reference(warehouse, settings.reference_dir, wait_seconds=wait)
     for table, count in counts.items():
         print(f"reference.{table}: {count:,} rows")
     print(f"loaded into {warehouse}")

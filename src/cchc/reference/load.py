@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from ..settings import TIME_ZONE, private_dir
+from ..warehouse_lock import connect_when_free
 from .build import SCHEMA_FILE
 from .tables import ReferenceDataError
 
@@ -29,8 +30,9 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def load_reference(warehouse_path: Path, reference_dir: Path) -> dict[str, int]:
-    """Replace schema ``reference`` in the warehouse; return row counts by table."""
+def load_reference(warehouse_path: Path, reference_dir: Path, *, wait_seconds: float = 0) -> dict[str, int]:
+    """Replace schema ``reference`` in the warehouse; return row counts by table. Waits up to
+    `wait_seconds` for another process writing the warehouse to let go."""
     schema_path = reference_dir / SCHEMA_FILE
     try:
         schema = json.loads(schema_path.read_text(encoding="utf-8"))
@@ -51,7 +53,7 @@ def load_reference(warehouse_path: Path, reference_dir: Path) -> dict[str, int]:
     private_dir(warehouse_path.parent)
     loaded_at = datetime.now(ZoneInfo(TIME_ZONE)).replace(tzinfo=None)
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(warehouse_path))
+    con = connect_when_free(warehouse_path, wait_seconds)
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
