@@ -16,16 +16,16 @@ demo:
 	$(PIPELINE)/cchc demo
 
 test:
-	scripts/bootstrap.sh --system pipeline superset
+	scripts/bootstrap.sh --system pipeline superset spark
 	$(PIPELINE)/pytest $(PYTEST_ARGS)
 
 envs:
-	scripts/bootstrap.sh pipeline superset
+	scripts/bootstrap.sh pipeline superset spark
 
 # Re-resolve the locked versions after editing envs/*/requirements.in.
 lock:
 	scripts/bootstrap.sh
-	for env in tools pipeline superset; do $(LOCK) envs/$$env/requirements.in -o envs/$$env/requirements.lock; done
+	for env in tools pipeline superset spark; do $(LOCK) envs/$$env/requirements.in -o envs/$$env/requirements.lock; done
 
 # Regenerate seeds/reference/*.csv from the sources (package data and seeds/sources/).
 reference:

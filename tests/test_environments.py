@@ -13,7 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_ROOT = Path(os.environ.get("CCHC_VENV_ROOT", ROOT / ".venv"))
-ENVIRONMENTS = ["pipeline", "superset"]
+ENVIRONMENTS = ["pipeline", "superset", "spark"]
+# The environments that open the warehouse (the Spark one reads and writes Parquet only).
+DUCKDB_ENVIRONMENTS = ["pipeline", "superset"]
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +59,7 @@ def test_same_duckdb_everywhere():
     """DuckDB 2.x files are not readable by older releases: one version in every environment."""
     versions = {
         name: _run(str(VENV_ROOT / name / "bin" / "python"), "-c", "import duckdb; print(duckdb.__version__)").stdout.strip()
-        for name in ENVIRONMENTS
+        for name in DUCKDB_ENVIRONMENTS
     }
     assert len(set(versions.values())) == 1 and versions["pipeline"], versions
 
@@ -71,6 +73,14 @@ def test_pipeline_tools_start():
     gx = _run(str(VENV_ROOT / "pipeline" / "bin" / "python"), "-c",
               "import great_expectations as gx; print(gx.__version__)")
     assert gx.returncode == 0 and gx.stdout.startswith("1."), gx.stderr[-2000:]
+
+
+def test_spark_tools_start():
+    """dbt with the Spark adapter (1.11, as the pipeline's dbt) and the Java Spark runs on."""
+    dbt = _run(str(VENV_ROOT / "spark" / "bin" / "dbt"), "--version")
+    assert dbt.returncode == 0 and "spark" in dbt.stdout and re.search(r"installed: 1\.11\.", dbt.stdout), dbt.stdout
+    java = _run("java", "-version")
+    assert java.returncode == 0 and re.search(r'version "17\.', java.stderr), java.stderr
 
 
 def test_superset_cli_starts():

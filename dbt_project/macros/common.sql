@@ -9,3 +9,33 @@
 {% macro null_safe_equal(left, right) -%}
     coalesce({{ left }} = {{ right }}, {{ left }} is null and {{ right }} is null)
 {%- endmacro %}
+
+
+{#- Integer division (truncated toward zero for the non-negative operands it is used on):
+    DuckDB's `//`, Spark's `div`; both return an integer type. -#}
+{% macro integer_divide(dividend, divisor) -%}
+    {{ return(adapter.dispatch('integer_divide', 'cchc')(dividend, divisor)) }}
+{%- endmacro %}
+
+{% macro default__integer_divide(dividend, divisor) -%}
+    (({{ dividend }}) // ({{ divisor }}))
+{%- endmacro %}
+
+{% macro spark__integer_divide(dividend, divisor) -%}
+    (({{ dividend }}) div ({{ divisor }}))
+{%- endmacro %}
+
+
+{#- The continuous (interpolated) quantile `fraction` of a column, as an aggregate or over a
+    window: DuckDB's quantile_cont, Spark's percentile (exact, interpolated the same way). -#}
+{% macro quantile_cont(column, fraction) -%}
+    {{ return(adapter.dispatch('quantile_cont', 'cchc')(column, fraction)) }}
+{%- endmacro %}
+
+{% macro default__quantile_cont(column, fraction) -%}
+    quantile_cont({{ column }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__quantile_cont(column, fraction) -%}
+    percentile({{ column }}, {{ fraction }})
+{%- endmacro %}

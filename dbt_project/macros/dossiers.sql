@@ -60,6 +60,23 @@
     strftime({{ column }}, '%d/%m/%Y')
 {%- endmacro %}
 
+{% macro spark__format_date_vi(column) -%}
+    date_format({{ column }}, 'dd/MM/yyyy')
+{%- endmacro %}
+
+{#- A month as Vietnamese readers write it: mm/yyyy. -#}
+{% macro format_month_vi(column) -%}
+    {{ return(adapter.dispatch('format_month_vi', 'cchc')(column)) }}
+{%- endmacro %}
+
+{% macro default__format_month_vi(column) -%}
+    strftime({{ column }}, '%m/%Y')
+{%- endmacro %}
+
+{% macro spark__format_month_vi(column) -%}
+    date_format({{ column }}, 'MM/yyyy')
+{%- endmacro %}
+
 {#- First day of the period of a date: grain 'month' or 'year'. -#}
 {% macro period_start(column, grain) -%}
     {{ return(adapter.dispatch('period_start', 'cchc')(column, grain)) }}
@@ -130,7 +147,7 @@
 
 {#- 1 January of a year given as a number. -#}
 {% macro year_start(year_column) -%}
-    cast(cast({{ year_column }} as varchar) || '-01-01' as date)
+    cast(cast({{ year_column }} as string) || '-01-01' as date)
 {%- endmacro %}
 
 {#- First day of the period before: the previous month or year. -#}

@@ -25,3 +25,37 @@
     {{ names | join(', ') if names else '*' }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The materialization of a model kept by replacing rows per key (incremental_strategy
+    delete+insert or merge): 'incremental' where the engine replaces rows in place (DuckDB;
+    Spark with Iceberg or Delta), 'table' on Spark over plain Parquet, which has neither
+    DELETE nor MERGE: rebuilt whole each night there (issue 17's next step: partition them
+    by month and overwrite the touched partitions, insert_overwrite). -#}
+{% macro row_replacing_materialization() -%}
+    {{ return(adapter.dispatch('row_replacing_materialization', 'cchc')()) }}
+{%- endmacro %}
+
+{% macro default__row_replacing_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__row_replacing_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+
+{#- A post-hook removing the rows an incremental recount left empty: the statement (run
+    later, when {{ this }} is known), or nothing to do where the model is rebuilt whole
+    (row_replacing_materialization 'table'), which writes no empty row. -#}
+{% macro delete_rows_where(condition) -%}
+    {{ return(adapter.dispatch('delete_rows_where', 'cchc')(condition)) }}
+{%- endmacro %}
+
+{% macro default__delete_rows_where(condition) -%}
+    {{ return('delete from {{ this }} where ' ~ condition) }}
+{%- endmacro %}
+
+{% macro spark__delete_rows_where(condition) -%}
+    {{ return('select 1 as no_empty_rows_in_a_whole_rebuild') }}
+{%- endmacro %}

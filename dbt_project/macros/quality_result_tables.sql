@@ -11,6 +11,16 @@
 
     Both are published with the marts (cchc.publish copies the quality schema's tables). -#}
 {% macro create_quality_result_tables() -%}
+    {{ return(adapter.dispatch('create_quality_result_tables', 'cchc')()) }}
+{%- endmacro %}
+
+{#- On Spark the result tables are sources like the raw layer (cchc.spark.raw exports them
+    from the DuckDB build warehouse, where validation appends): nothing to create. -#}
+{% macro spark__create_quality_result_tables() -%}
+    select 1 as quality_result_tables_are_sources
+{%- endmacro %}
+
+{% macro default__create_quality_result_tables() -%}
     create schema if not exists quality;
     -- Retired: the latest run's failing units are now rows of validation_results (reporting
     -- view rpt_quality__validation_results); a warehouse from before must not publish it.
@@ -54,6 +64,15 @@
     from dbt's `results` (as the dbt_artifacts package does). Runs after a failing build
     too (dbt calls on-run-end whatever the nodes' statuses), so failures are kept. -#}
 {% macro store_dbt_test_results(results) -%}
+    {{ return(adapter.dispatch('store_dbt_test_results', 'cchc')(results)) }}
+{%- endmacro %}
+
+{#- On Spark the table is a read-only source (above): the runner reports the results. -#}
+{% macro spark__store_dbt_test_results(results) -%}
+    select 0 as dbt_test_results_stored
+{%- endmacro %}
+
+{% macro default__store_dbt_test_results(results) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set rows = [] -%}
     {%- for result in results if result.node.resource_type in ('test', 'unit_test') -%}

@@ -57,7 +57,7 @@ where k.period_type = 'month'
 
 {#- A month as the dashboards name it: 'Tháng 10/2026' (the month filter's values). -#}
 {% macro month_label(period_start) -%}
-    'Tháng ' || strftime({{ period_start }}, '%m/%Y')
+    'Tháng ' || {{ cchc.format_month_vi(period_start) }}
 {%- endmacro %}
 
 {#- The warehouse's data date: the as-of instant (naive local time) of the last extraction
@@ -144,7 +144,7 @@ select
     case when period_type = 'month' then cast(extract(month from period_start) as bigint) end as month,
     case when period_type = 'month' then {{ month_label('period_start') }} end as month_label,
     case when period_type = 'month' then {{ month_label('period_start') }}
-         else 'Năm ' || cast(extract(year from period_start) as varchar) end as period_label,
+         else 'Năm ' || cast(extract(year from period_start) as string) end as period_label,
     is_complete,
     as_of as data_as_of,
     -- 1 = the last complete period of its type, then older ones; periods in progress last

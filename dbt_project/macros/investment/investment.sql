@@ -14,6 +14,13 @@
     {{ return(adapter.dispatch('investment_carry_forward', 'cchc')(column, partition_by, order_by)) }}
 {%- endmacro %}
 
+{% macro spark__investment_carry_forward(column, partition_by, order_by) -%}
+    last_value({{ column }}, true) over (
+        partition by {{ partition_by }} order by {{ order_by }}
+        rows between unbounded preceding and current row
+    )
+{%- endmacro %}
+
 {% macro default__investment_carry_forward(column, partition_by, order_by) -%}
     last_value({{ column }} ignore nulls) over (
         partition by {{ partition_by }} order by {{ order_by }}

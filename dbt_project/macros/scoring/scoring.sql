@@ -8,7 +8,7 @@
 {%- endmacro %}
 
 {% macro default__format_pct_vi(column) -%}
-    replace(cast(cast(round(cast({{ column }} as decimal(38, 6)), 2) as decimal(38, 2)) as varchar), '.', ',')
+    replace(cast(cast(round(cast({{ column }} as decimal(38, 6)), 2) as decimal(38, 2)) as string), '.', ',')
 {%- endmacro %}
 
 {#- PAR INDEX classification (domain.md §5). `scored` is a relation or CTE with
@@ -77,8 +77,8 @@
 {% macro rank_change_label_vi(rank_change, arrows=false) -%}
     {%- set up, down, same = ('▲ ', '▼ ', '=') if arrows else ('tăng ', 'giảm ', 'giữ nguyên') %}
     case
-        when {{ rank_change }} > 0 then '{{ up }}' || cast({{ rank_change }} as varchar) || ' bậc'
-        when {{ rank_change }} < 0 then '{{ down }}' || cast(-({{ rank_change }}) as varchar) || ' bậc'
+        when {{ rank_change }} > 0 then '{{ up }}' || cast({{ rank_change }} as string) || ' bậc'
+        when {{ rank_change }} < 0 then '{{ down }}' || cast(-({{ rank_change }}) as string) || ' bậc'
         when {{ rank_change }} = 0 then '{{ same }}'
     end
 {%- endmacro %}

@@ -8,3 +8,7 @@
 {% macro duckdb__unnest_list(column) -%}
     unnest({{ column }})
 {%- endmacro %}
+
+{% macro spark__unnest_list(column) -%}
+    explode({{ column }})
+{%- endmacro %}

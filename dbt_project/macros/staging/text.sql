@@ -16,6 +16,12 @@
     nfc_normalize({{ column }})
 {%- endmacro %}
 
+{#- Spark SQL has no normalisation function: ICU's composition (icu4j ships with Spark),
+    through reflect, which fails on NULL, hence the guard. -#}
+{% macro spark__nfc(column) -%}
+    if({{ column }} is null, null, reflect('com.ibm.icu.text.Normalizer', 'compose', {{ column }}, false))
+{%- endmacro %}
+
 
 {#- NFC-normalised, trimmed text with internal whitespace runs collapsed to one space;
     empty text becomes NULL. For names and labels typed by people. -#}
@@ -33,6 +39,16 @@
     regexp_replace({{ column }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
 
+{#- Spark replaces every match without a flag (with 'g' it returns NULL), and unescapes
+    backslashes in string literals ('\s' would reach the regex as 's'): doubled here. -#}
+{% macro spark__regexp_replace_all(column, pattern, replacement) -%}
+    regexp_replace({{ column }}, '{{ spark_escaped(pattern) }}', '{{ spark_escaped(replacement) }}')
+{%- endmacro %}
+
+{% macro spark_escaped(text) -%}
+    {{- text | replace('\\', '\\\\') -}}
+{%- endmacro %}
+
 
 {#- The text of capture group `group` of the first match of a pattern, NULL when it does
     not match. -#}
@@ -46,6 +62,10 @@
 
 {% macro duckdb__regexp_extract_group(column, pattern, group=1) -%}
     nullif(regexp_extract({{ column }}, '{{ pattern }}', {{ group }}), '')
+{%- endmacro %}
+
+{% macro spark__regexp_extract_group(column, pattern, group=1) -%}
+    nullif(regexp_extract({{ column }}, '{{ spark_escaped(pattern) }}', {{ group }}), '')
 {%- endmacro %}
 
 

@@ -14,6 +14,12 @@
     timezone('{{ var("local_time_zone") }}', cast({{ column }} as timestamptz))
 {%- endmacro %}
 
+{#- The profile runs Spark's session in UTC: the text's instant as UTC wall-clock time,
+    then as local wall-clock time, without a zone (TIMESTAMP_NTZ, DuckDB's TIMESTAMP). -#}
+{% macro spark__to_local_timestamp(column) -%}
+    cast(from_utc_timestamp(cast({{ column }} as timestamp_ltz), '{{ var("local_time_zone") }}') as timestamp_ntz)
+{%- endmacro %}
+
 
 {#- ISO date text ('2024-03-05') → DATE. -#}
 {% macro to_date(column) -%}

@@ -54,7 +54,7 @@ gaps as (
         province_code, project_code, report_year,
         count(*) as months_expected,
         count(*) filter (where has_report) as months_reported,
-        string_agg(lpad(cast(month_no as varchar), 2, '0') || '/' || report_year, ', ' order by month_no)
+        string_agg(lpad(cast(month_no as string), 2, '0') || '/' || report_year, ', ' order by month_no)
             filter (where not has_report) as missing_months,
         coalesce(
             arg_max(investor_unit_key, month_no)

@@ -19,8 +19,8 @@ group by sent.unit_key
 order by sent.unit_key
 {%- else %}
 select
-    cast(null as varchar) as unit_key,
-    cast(null as varchar) as unit_name,
+    cast(null as string) as unit_key,
+    cast(null as string) as unit_name,
     cast(0 as bigint) as records_received,
     cast(0 as bigint) as records_sent_twice
 where false

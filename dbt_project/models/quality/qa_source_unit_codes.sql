@@ -21,7 +21,9 @@ with codes as (
 select
     codes.source,
     codes.unit_key,
-    any_value(units.unit_name) as unit_name,
+    -- A code held by several units in turn: one name, the same on every engine (any_value
+    -- picks whichever row it meets first).
+    min(units.unit_name) as unit_name,
     count(*) as data_rows,
     count(*) filter (where units.unit_key is null
                      or codes.as_on < coalesce(units.valid_from, date '0001-01-01')

@@ -9,7 +9,7 @@ select
     unit_key,
     period_year,
     coalesce(period_month, 0) as period_month,
-    count(distinct {{ dbt.concat(['source_file', "'|'", "coalesce(source_sheet, '')", "'|'", 'cast(source_row as varchar)']) }}) as quarantined_rows
+    count(distinct {{ dbt.concat(['source_file', "'|'", "coalesce(source_sheet, '')", "'|'", 'cast(source_row as string)']) }}) as quarantined_rows
 
 from {{ ref('stg_raw_meta__quarantine') }}
 where unit_key is not null

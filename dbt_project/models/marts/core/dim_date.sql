@@ -2,7 +2,7 @@ select
     calendar_date,
     calendar_year,
     calendar_month,
-    (calendar_month - 1) // 3 + 1 as calendar_quarter,
+    {{ integer_divide("calendar_month - 1", 3) }} + 1 as calendar_quarter,
     {{ month_start('calendar_date') }} as month_start,
     {{ format_date_vi('calendar_date') }} as date_label,
     iso_weekday,

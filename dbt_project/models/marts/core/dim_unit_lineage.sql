@@ -20,5 +20,5 @@ select
     -- A department's functions follow the successor named first when nothing finer is known.
     row_number() over (partition by predecessor_department_key order by successor_department_key) = 1,
     effective_date,
-    cast(null as varchar) as legal_basis
+    cast(null as string) as legal_basis
 from {{ ref('stg_reference__department_lineage') }}

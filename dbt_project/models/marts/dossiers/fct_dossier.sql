@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=row_replacing_materialization(),
         unique_key='dossier_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns'

@@ -13,13 +13,13 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=row_replacing_materialization(),
         unique_key=['unit_key', 'field_code', 'period_type', 'period_start'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         alias=kpi_relation_alias('fct_dossier_kpi_flows'),
         full_refresh=(true if report_period_end() is not none else none),
-        post_hook="delete from {{ this }} where " ~ dossier_flow_row_is_empty()
+        post_hook=delete_rows_where(dossier_flow_row_is_empty())
     )
 }}
 

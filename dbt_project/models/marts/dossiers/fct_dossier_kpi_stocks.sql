@@ -15,13 +15,13 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=row_replacing_materialization(),
         unique_key=['unit_key', 'field_code', 'boundary_date'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         alias=kpi_relation_alias('fct_dossier_kpi_stocks'),
         full_refresh=(true if report_period_end() is not none else none),
-        post_hook="delete from {{ this }} where open_dossiers = 0"
+        post_hook=delete_rows_where("open_dossiers = 0")
     )
 }}
 

@@ -86,7 +86,7 @@ curved as (
     select
         monthly.*,
         year_curves.cumulative_share as actual_cumulative_share,
-        coalesce(expected_curves.expected_cumulative_share, monthly.report_month / 12.0) as expected_cumulative_share,
+        coalesce(expected_curves.expected_cumulative_share, monthly.report_month / cast(12 as double)) as expected_cumulative_share,
         case when expected_curves.expected_cumulative_share is null then 'linear' else 'historical_average' end as projection_method,
         coalesce(expected_curves.curve_years_count, 0) as curve_years_count,
         targets.target_pct

@@ -43,7 +43,7 @@ scored as (
         rankings.*,
         methodologies.methodology_code,
         rankings.indicator_value as index_pct,
-        cast(null as varchar) as weakest_field_name,
+        cast(null as string) as weakest_field_name,
         cast(null as double) as weakest_field_pct
     from rankings
     left join methodologies

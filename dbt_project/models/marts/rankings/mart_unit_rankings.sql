@@ -125,8 +125,8 @@ select
     ranked.is_tied,
     case
         when not ranked.is_ranked then 'Chưa xếp hạng (dưới {{ var('ranking_min_dossiers') }} hồ sơ)'
-        when ranked.is_tied then 'Đồng hạng ' || cast(ranked.unit_rank as varchar)
-        else 'Hạng ' || cast(ranked.unit_rank as varchar)
+        when ranked.is_tied then 'Đồng hạng ' || cast(ranked.unit_rank as string)
+        else 'Hạng ' || cast(ranked.unit_rank as string)
     end as rank_label_vi,
     ranked.units_ranked,
     ranked.list_position,

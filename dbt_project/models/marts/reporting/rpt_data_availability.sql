@@ -50,7 +50,7 @@ flagged as (
         {{ period_is_complete(period_end('p.period_start', 'month'), data_as_of()) }} as month_complete,
         {{ period_is_complete(period_end('p.period_start', 'year'), data_as_of()) }} as year_complete,
         case when a.period_type = 'month' then {{ month_label('p.period_start') }}
-             else 'Năm ' || cast(extract(year from p.period_start) as varchar) end as period_label
+             else 'Năm ' || cast(extract(year from p.period_start) as string) end as period_label
     from periods as p
     join {{ ref('reporting_data_availability') }} as a using (dataset_code)
     left join loaded using (dataset_code, period_start)

@@ -36,23 +36,23 @@ month_numbers as (
 series as (
 
     select report_year as year, report_month, 1 as series_order,
-        'Năm ' || cast(report_year as varchar) as series_name, disbursed_share as cumulative_share
+        'Năm ' || cast(report_year as string) as series_name, disbursed_share as cumulative_share
     from monthly
     union all
     select years.report_year, previous.report_month, 2,
-        'Năm ' || cast(previous.report_year as varchar), previous.disbursed_share
+        'Năm ' || cast(previous.report_year as string), previous.disbursed_share
     from years
     inner join monthly as previous
         on previous.province_code = years.province_code
         and previous.report_year = years.report_year - 1
     union all
     select report_year, report_month, 3,
-        'Kế hoạch theo tiến độ năm ' || cast(report_year as varchar), expected_share
+        'Kế hoạch theo tiến độ năm ' || cast(report_year as string), expected_share
     from monthly
     union all
     -- the year's target across all twelve months, reported or not yet
     select years.report_year, month_numbers.month_no, 4,
-        'Mục tiêu năm ' || cast(years.report_year as varchar), years.target_share
+        'Mục tiêu năm ' || cast(years.report_year as string), years.target_share
     from years
     cross join month_numbers
 
@@ -62,7 +62,7 @@ select
     cast(year as integer) as year,
     cast(report_month as integer) as month_of_year,
     -- zero-padded so the chart's category axis, sorted as text, runs Th01 … Th12
-    case when report_month < 10 then 'Th0' else 'Th' end || cast(report_month as varchar) as month_label,
+    case when report_month < 10 then 'Th0' else 'Th' end || cast(report_month as string) as month_label,
     series_order,
     series_name,
     cumulative_share

@@ -11,7 +11,7 @@ select
     r.expectation,
     r.unit_key,
     coalesce(u.unit_name, r.unit_name) as unit_name,
-    cast(r.observed_value as varchar) as observed_value,
+    cast(r.observed_value as string) as observed_value,
     {{ label_vi('severity', 'r.severity') }} as severity,
     r.success,
     r.message_vi,

@@ -31,6 +31,6 @@ select
     cast(checks as bigint) as checks,
     cast(checks_passed as bigint) as checks_passed,
     cast(checks - checks_passed as bigint) as checks_failed,
-    cast(checks_passed as varchar) || '/' || cast(checks as varchar) || ' kiểm tra đạt' as checks_label,
+    cast(checks_passed as string) || '/' || cast(checks as string) || ' kiểm tra đạt' as checks_label,
     'Lượt kiểm tra ngày ' || {{ format_date_vi('validated_at') }} as run_label
 from runs

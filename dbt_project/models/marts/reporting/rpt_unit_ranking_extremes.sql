@@ -12,9 +12,9 @@ with units as (
     select
         unit_key,
         unit_name,
-        length(unit_name) // 2 - 1 as middle,
+        {{ integer_divide("length(unit_name)", 2) }} - 1 as middle,
         case when length(unit_name) > 14
-            then strpos(substr(unit_name, length(unit_name) // 2 - 1), ' ')
+            then {{ dbt.position("' '", "substr(unit_name, " ~ integer_divide("length(unit_name)", 2) ~ " - 1)") }}
         end as space_from_middle
     from {{ ref('dim_unit') }}
 
@@ -48,7 +48,7 @@ select
     {{ label_vi('peer_group', 'b.peer_group') }} as peer_group,
     '{{ end }}' as ranking_end,
     b.{{ position }} as chart_position,
-    cast(b.{{ position }} as varchar) || '. ' || u.unit_label || chr(10) || b.rank_change_symbol as chart_label,
+    cast(b.{{ position }} as string) || '. ' || u.unit_label || chr(10) || b.rank_change_symbol as chart_label,
     b.indicator_value,
     b.province_median_value,
     b.classification_name,

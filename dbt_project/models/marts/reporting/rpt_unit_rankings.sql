@@ -5,9 +5,9 @@ select
     -- a unit's dashboard shows each indicator's latest month and year side by side
     {{ label_vi('indicator', 'r.indicator_code') }} || ', '
     || case when r.period_type = 'month'
-            then 'tháng ' || lpad(cast(extract(month from r.period_start) as varchar), 2, '0') || '/'
+            then 'tháng ' || lpad(cast(extract(month from r.period_start) as string), 2, '0') || '/'
             else 'năm '
-       end || cast(extract(year from r.period_start) as varchar) as indicator_period_label,
+       end || cast(extract(year from r.period_start) as string) as indicator_period_label,
     r.period_type,
     r.period_start,
     cast(extract(year from r.period_start) as bigint) as year,

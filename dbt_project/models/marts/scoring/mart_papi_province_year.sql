@@ -75,9 +75,9 @@ ranked as (
             )
         end as recomputed_rank,
         count(aggregate_score) over (partition by score_year) as ranked_province_count,
-        quantile_cont(aggregate_score, 0.25) over (partition by score_year) as year_lower_quartile,
-        quantile_cont(aggregate_score, 0.5) over (partition by score_year) as year_median,
-        quantile_cont(aggregate_score, 0.75) over (partition by score_year) as year_upper_quartile
+        {{ quantile_cont('aggregate_score', 0.25) }} over (partition by score_year) as year_lower_quartile,
+        {{ quantile_cont('aggregate_score', 0.5) }} over (partition by score_year) as year_median,
+        {{ quantile_cont('aggregate_score', 0.75) }} over (partition by score_year) as year_upper_quartile
 
     from aggregated
 

@@ -135,10 +135,10 @@ completeness as (
         coalesce(criteria_scored = criteria_in_scheme and quarantined_rows = 0, false) as is_complete,
         case
             when criteria_scored < criteria_in_scheme then
-                'Thiếu điểm thẩm định ' || cast(criteria_in_scheme - criteria_scored as varchar) || '/'
-                || cast(criteria_in_scheme as varchar) || ' tiêu chí'
+                'Thiếu điểm thẩm định ' || cast(criteria_in_scheme - criteria_scored as string) || '/'
+                || cast(criteria_in_scheme as string) || ' tiêu chí'
             when quarantined_rows > 0 then
-                cast(quarantined_rows as varchar) || ' dòng điểm bị cách ly khi nạp tệp'
+                cast(quarantined_rows as string) || ' dòng điểm bị cách ly khi nạp tệp'
         end as incomplete_reason
 
     from scored

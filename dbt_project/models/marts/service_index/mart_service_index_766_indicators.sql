@@ -86,6 +86,6 @@ select
     indicators.is_proxy,
     long.rate,
     indicators.group_max_points * indicators.weight_in_group as max_points,
-    indicators.group_max_points * indicators.weight_in_group * long.rate / 100.0 as points
+    indicators.group_max_points * indicators.weight_in_group * long.rate / cast(100 as double) as points
 from long
 join indicators using (indicator_code)

@@ -44,7 +44,7 @@ months as (
     select
         *,
         max(report_month) over (
-            partition by area_unit_key, report_year, (report_month - 1) // 3
+            partition by area_unit_key, report_year, {{ integer_divide("report_month - 1", 3) }}
         ) as last_month_of_quarter,
         max(report_month) over (partition by area_unit_key, report_year) as last_month_of_year
     from with_total
