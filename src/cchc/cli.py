@@ -471,23 +471,18 @@ def _spark_compare(settings: Settings, warehouse: BuildWarehouse = None,
                    select: Annotated[str | None, typer.Option(help="dbt node selection (default: every model)")] = None,
                    work_dir: Annotated[Path | None, typer.Option(
                        help="Spark's working folder (default data/spark)")] = None) -> int:
-    import duckdb
-
     from .spark.build import spark_build
-    from .spark.handback import compare_relation
+    from .spark.handback import compare_builds
 
     warehouse = warehouse or settings.warehouse_path
     built = spark_build(settings, warehouse, work_dir or settings.data_dir / "spark",
                         ["run", *(["--select", *select.split()] if select else [])])
     for uid, status in sorted(built.failed.items()):
         print(f"{uid}: {status} on Spark", file=sys.stderr)
-    differences = 0
-    with duckdb.connect(str(built.warehouse), read_only=True) as con:
-        con.execute(f"ATTACH '{warehouse}' AS duckdb_build (READ_ONLY)")
-        for relation, rows in sorted(built.tables.items()):
-            difference = compare_relation(con, relation, f"duckdb_build.{relation}", relation)
-            differences += difference is not None
-            print(f"{relation}: {rows:,} rows, " + ("equal" if difference is None else str(difference)))
+    compared = compare_builds(built.warehouse, warehouse, built.tables)
+    for relation, difference in compared.items():
+        print(f"{relation}: {built.tables[relation]:,} rows, " + ("equal" if difference is None else str(difference)))
+    differences = sum(difference is not None for difference in compared.values())
     print(f"{len(built.tables)} models compared, {differences} differ, {len(built.failed)} failed on Spark")
     return 1 if differences or built.failed else 0
 

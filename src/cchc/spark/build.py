@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..settings import Settings
+from ..settings import Settings, private_dir
 from ..transform import die_with_parent, with_vars
 from .handback import load_exports
 from .raw import export_raw
@@ -53,6 +53,8 @@ def spark_build(settings: Settings, source_warehouse: Path, work_dir: Path, dbt_
     `source_warehouse`'s raw layer, after `dbt seed` unless `seed` is false, in `work_dir`
     (raw/, spark/, dbt/, export/ and spark.duckdb, what built, handed back). The settings'
     vars are passed as on DuckDB."""
+    # The raw layer's copy and Spark's tables: the owner's only, as the build warehouse.
+    private_dir(work_dir)
     raw_dir, export_dir = work_dir / "raw", work_dir / "export"
     shutil.rmtree(export_dir, ignore_errors=True)  # only this run's models are handed back
     raw_rows = export_raw(source_warehouse, settings.dbt_project_dir, raw_dir)

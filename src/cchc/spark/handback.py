@@ -92,3 +92,13 @@ def compare_relation(con: duckdb.DuckDBPyConnection, relation: str, expected: st
     if mismatched:
         return Difference(relation, f"{len(mismatched)} of {len(left)} rows differ", mismatched)
     return None
+
+
+def compare_builds(spark_warehouse: Path, duckdb_warehouse: Path, relations, rel_tol: float = 1e-9,
+                   ) -> dict[str, Difference | None]:
+    """Each of `relations` ('schema.name') of the handed-back `spark_warehouse` compared with
+    the same relation of `duckdb_warehouse` (compare_relation); None where equal."""
+    with duckdb.connect(str(spark_warehouse), read_only=True) as con:
+        con.execute(f"ATTACH '{duckdb_warehouse}' AS duckdb_build (READ_ONLY)")
+        return {relation: compare_relation(con, relation, f"duckdb_build.{relation}", relation, rel_tol)
+                for relation in sorted(relations)}
